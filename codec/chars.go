@@ -1,0 +1,333 @@
+package codec
+
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
+
+// Byte classes for the ASCII range.
+const (
+	cNameStart = 1 << iota // may start a name
+	cName                  // may continue a name
+	cSpace                 // XML white space: SP, HT, LF, CR
+	cTextOK                // plain character data, nothing to look at
+)
+
+var class [256]uint8
+
+func init() {
+	for c := 0x20; c < 0x80; c++ {
+		class[c] |= cTextOK
+	}
+	for _, c := range []byte{'&', '<', ']', '\r'} {
+		class[c] &^= cTextOK
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		class[c] |= cNameStart | cName
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		class[c] |= cNameStart | cName
+	}
+	class['_'] |= cNameStart | cName
+	class[':'] |= cNameStart | cName
+	for c := '0'; c <= '9'; c++ {
+		class[c] |= cName
+	}
+	class['-'] |= cName
+	class['.'] |= cName
+	for _, c := range []byte{' ', '\t', '\n', '\r'} {
+		class[c] |= cSpace
+	}
+	class['\t'] |= cTextOK
+	class['\n'] |= cTextOK
+}
+
+func isSpace(c byte) bool { return class[c]&cSpace != 0 }
+
+// SWAR constants: a word of 0x01 bytes and of 0x80 bytes.
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// hasZero reports whether any byte of v is zero.
+func hasZero(v uint64) bool { return (v-lo8)&^v&hi8 != 0 }
+
+// wordClean reports whether the 8 bytes in w are plain ASCII character data
+// (no byte >= 0x80, none < 0x20, no '&', ']' or extra). A false answer only
+// means "look closer": the byte-wise path decides.
+func wordClean(w, extra uint64) bool {
+	if w&hi8 != 0 {
+		return false
+	}
+	// Any byte < 0x20 (exact for high-bit-clear bytes).
+	if (w-0x2020202020202020)&^w&hi8 != 0 {
+		return false
+	}
+	return !hasZero(w^(lo8*'&')) && !hasZero(w^(lo8*']')) && !hasZero(w^extra)
+}
+
+// Flags recorded on text runs and attribute values.
+const (
+	fRefs = 1 << iota // contains a character or entity reference
+	fCR               // contains a CR (line-end normalisation needed)
+	fWS               // attribute value contains TAB, LF or CR
+)
+
+// isXMLChar reports whether r is a Char of XML 1.0 (§2.2).
+func isXMLChar(r rune) bool {
+	switch {
+	case r < 0x20:
+		return r == 0x9 || r == 0xA || r == 0xD
+	case r <= 0xD7FF:
+		return true
+	case r < 0xE000:
+		return false
+	case r <= 0xFFFD:
+		return true
+	case r < 0x10000:
+		return false
+	default:
+		return r <= 0x10FFFF
+	}
+}
+
+// isNameStartRune and isNameRune implement XML 1.0 5th edition §2.3 for
+// non-ASCII runes.
+func isNameStartRune(r rune) bool {
+	switch {
+	case r >= 0xC0 && r <= 0xD6, r >= 0xD8 && r <= 0xF6, r >= 0xF8 && r <= 0x2FF,
+		r >= 0x370 && r <= 0x37D, r >= 0x37F && r <= 0x1FFF, r >= 0x200C && r <= 0x200D,
+		r >= 0x2070 && r <= 0x218F, r >= 0x2C00 && r <= 0x2FEF, r >= 0x3001 && r <= 0xD7FF,
+		r >= 0xF900 && r <= 0xFDCF, r >= 0xFDF0 && r <= 0xFFFD, r >= 0x10000 && r <= 0xEFFFF:
+		return true
+	}
+	return false
+}
+
+func isNameRune(r rune) bool {
+	return isNameStartRune(r) || r == 0xB7 || (r >= 0x300 && r <= 0x36F) || (r >= 0x203F && r <= 0x2040)
+}
+
+// scanName scans an XML name starting at buf[i]. It returns the index just
+// past the name, the position of the first ':' relative to i (0 if none), and
+// whether the name was complete (a non-name byte follows it inside buf). A
+// zero-length name, a bad character or a malformed colon use is reported as
+// ok=false with complete=true.
+func scanName(buf []byte, i int) (end, colon int, complete, ok bool) {
+	start := i
+	colon = -1
+	for i < len(buf) {
+		c := buf[i]
+		if c < utf8.RuneSelf {
+			if class[c]&cName == 0 {
+				break
+			}
+			if c == ':' {
+				if colon >= 0 || i == start {
+					return i, 0, true, false
+				}
+				colon = i - start
+			} else if i == start && class[c]&cNameStart == 0 {
+				return i, 0, true, false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(buf[i:])
+		if r == utf8.RuneError && n <= 1 {
+			if !utf8.FullRune(buf[i:]) {
+				return i, 0, false, true
+			}
+			return i, 0, true, false
+		}
+		if i == start && !isNameStartRune(r) || !isNameRune(r) {
+			return i, 0, true, false
+		}
+		i += n
+	}
+	if i == len(buf) {
+		return i, 0, false, true
+	}
+	if i == start || colon == i-start-1 {
+		return i, 0, true, false
+	}
+	if colon < 0 {
+		colon = 0
+	}
+	return i, colon, true, true
+}
+
+// refResult classifies a reference at buf[i] == '&'.
+type refResult uint8
+
+const (
+	refOK         refResult = iota
+	refIncomplete           // buf ends before the ';'
+	refBad                  // not a well-formed or legal character reference
+	refUndeclared           // a named entity other than the predefined five
+)
+
+const maxRefLen = 12 // "&#x0010FFFF;" and longer zero-padded forms are refused
+
+// checkRef validates the reference starting at buf[i] ('&') and returns the
+// index just past its ';'.
+func checkRef(buf []byte, i int) (int, refResult) {
+	j := i + 1
+	if j >= len(buf) {
+		return i, refIncomplete
+	}
+	if buf[j] == '#' {
+		j++
+		hex := false
+		if j < len(buf) && buf[j] == 'x' {
+			hex = true
+			j++
+		}
+		digits := j
+		var v rune
+		for ; j < len(buf) && buf[j] != ';'; j++ {
+			c := buf[j]
+			var d rune
+			switch {
+			case c >= '0' && c <= '9':
+				d = rune(c - '0')
+			case hex && c >= 'a' && c <= 'f':
+				d = rune(c-'a') + 10
+			case hex && c >= 'A' && c <= 'F':
+				d = rune(c-'A') + 10
+			default:
+				return i, refBad
+			}
+			if hex {
+				v = v*16 + d
+			} else {
+				v = v*10 + d
+			}
+			if v > 0x10FFFF || j-i >= maxRefLen {
+				return i, refBad
+			}
+		}
+		if j >= len(buf) {
+			if j-i >= maxRefLen {
+				return i, refBad
+			}
+			return i, refIncomplete
+		}
+		if j == digits || !isXMLChar(v) {
+			return i, refBad
+		}
+		return j + 1, refOK
+	}
+	end, colon, complete, ok := scanName(buf, j)
+	if !complete {
+		if end-i >= maxRefLen {
+			return i, refUndeclared
+		}
+		return i, refIncomplete
+	}
+	if !ok || colon != 0 || end == j || buf[end] != ';' {
+		return i, refBad
+	}
+	switch string(buf[j:end]) {
+	case "amp", "lt", "gt", "quot", "apos":
+		return end + 1, refOK
+	}
+	return i, refUndeclared
+}
+
+// Modes of charScan.
+const (
+	modeText  = iota // element content: references decoded, "]]>" forbidden
+	modeAttr         // attribute value: references decoded, '<' forbidden
+	modeCDATA        // CDATA section: everything literal
+)
+
+// charScan validates character data in buf[i:end]. end is the position of
+// the delimiter ('<' for text, the quote for an attribute value, "]]>" for
+// CDATA) or len(buf) when the delimiter has not arrived yet. It stops early,
+// without error, where a UTF-8 sequence, a reference or a possible "]]>" is
+// cut by the end of buf, and returns where it stopped and the flags it saw;
+// on failure it returns the condition and a reason.
+func charScan(buf []byte, i, end int, mode int) (int, uint8, Condition, string) {
+	var flags uint8
+	extra := uint64(0) // a byte value no clean word may contain
+	if mode == modeAttr {
+		extra = lo8 * '<'
+	}
+	open := end == len(buf) // the delimiter is still to come
+	for i < end {
+		// Fast path: eight plain bytes at a time.
+		for i+8 <= end && wordClean(binary.LittleEndian.Uint64(buf[i:]), extra) {
+			i += 8
+		}
+		if i >= end {
+			break
+		}
+		c := buf[i]
+		if c < utf8.RuneSelf {
+			if class[c]&cTextOK != 0 {
+				if c == '\t' || c == '\n' {
+					flags |= fWS
+				}
+				i++
+				continue
+			}
+			switch c {
+			case '&':
+				if mode == modeCDATA {
+					i++
+					continue
+				}
+				j, res := checkRef(buf, i)
+				switch res {
+				case refIncomplete:
+					return i, flags, "", ""
+				case refBad:
+					return i, flags, NotWellFormed, "malformed character reference"
+				case refUndeclared:
+					return i, flags, RestrictedXML, "entity reference other than the predefined five"
+				}
+				if j > end {
+					return i, flags, NotWellFormed, "reference crosses markup"
+				}
+				flags |= fRefs
+				i = j
+			case '\r':
+				flags |= fCR | fWS
+				i++
+			case ']':
+				if mode == modeText {
+					if i+2 < end {
+						if buf[i+1] == ']' && buf[i+2] == '>' {
+							return i, flags, NotWellFormed, "']]>' in character data"
+						}
+					} else if open && (i+1 == end || buf[i+1] == ']') {
+						return i, flags, "", "" // perhaps "]]>" cut by the end of input
+					}
+				}
+				i++
+			case '<':
+				if mode == modeAttr {
+					return i, flags, NotWellFormed, "'<' in attribute value"
+				}
+				i++ // CDATA; text segments end before '<'
+			default:
+				return i, flags, NotWellFormed, "control character"
+			}
+			continue
+		}
+		r, n := utf8.DecodeRune(buf[i:end])
+		if r == utf8.RuneError && n <= 1 {
+			if open && !utf8.FullRune(buf[i:end]) {
+				return i, flags, "", ""
+			}
+			return i, flags, NotWellFormed, "invalid UTF-8"
+		}
+		if !isXMLChar(r) {
+			return i, flags, NotWellFormed, "character not allowed in XML"
+		}
+		i += n
+	}
+	return i, flags, "", ""
+}

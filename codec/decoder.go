@@ -1,0 +1,326 @@
+package codec
+
+// Event is what Next found.
+type Event uint8
+
+const (
+	// EventNone: all of the input was consumed and more is needed.
+	EventNone Event = iota
+	// EventStreamStart: the stream header; see Decoder.Header.
+	EventStreamStart
+	// EventElement: a complete top-level element; see Decoder.Element.
+	EventElement
+	// EventStreamEnd: the closing stream tag.
+	EventStreamEnd
+)
+
+func (e Event) String() string {
+	switch e {
+	case EventNone:
+		return "none"
+	case EventStreamStart:
+		return "stream-start"
+	case EventElement:
+		return "element"
+	case EventStreamEnd:
+		return "stream-end"
+	}
+	return "unknown"
+}
+
+// Item kinds while scanning.
+const (
+	itemDecl uint8 = iota + 1
+	itemHeader
+	itemElement
+	itemEnd
+)
+
+// Stream phases.
+const (
+	phaseProlog uint8 = iota // before the stream header
+	phaseStream              // between top-level elements
+	phaseDone                // after the stream end or an error
+)
+
+// Decoder is a resumable XMPP stream decoder. It is not safe for concurrent
+// use; a connection owns one. Use NewDecoder or NewFragmentDecoder.
+type Decoder struct {
+	lim      Limits
+	fragment bool
+	phase    uint8
+	sawDecl  bool // the XML declaration may come once, first
+
+	// The item being scanned (inItem), or the one last returned.
+	inItem   bool
+	kind     uint8
+	st       uint8
+	pos      int   // where scanning resumes, relative to the item's first byte
+	itemEnd  int   // set when an item completes
+	itemBase int64 // stream offset of the item's first byte
+	cur      uint32
+	curAttr  uint32
+	quote    byte
+	textTok  int32 // open text or CDATA token, or -1
+	scratch  *[]byte
+	tp       *tape
+	view     doc
+	pendEnd  bool // a self-closing stream header: the stream end comes next
+	err      error
+	offset   int64 // stream bytes consumed before the current call's input
+
+	// The stream header, kept until Reset.
+	hdrBuf []byte
+	hdrNS  []nsDecl
+	hdr    Header
+}
+
+// NewDecoder returns a decoder for an XMPP stream: an optional XML
+// declaration, the stream header, top-level elements, and the stream end.
+// Zero fields of lim take their defaults.
+func NewDecoder(lim Limits) *Decoder {
+	d := &Decoder{lim: lim.EnsureDefaults(), textTok: -1}
+	d.hdr.d = d
+	return d
+}
+
+// NewFragmentDecoder returns a decoder that yields every complete top-level
+// element of its input and knows no stream header (BOSH bodies, stored
+// stanzas). Unprefixed elements without a declaration of their own are in
+// defaultNS.
+func NewFragmentDecoder(lim Limits, defaultNS string) *Decoder {
+	d := &Decoder{lim: lim.EnsureDefaults(), fragment: true, phase: phaseStream, textTok: -1}
+	d.hdr.d = d
+	d.setFragmentNS(defaultNS)
+	return d
+}
+
+func (d *Decoder) setFragmentNS(ns string) {
+	d.hdrBuf = append(d.hdrBuf[:0], ns...)
+	d.hdrNS = d.hdrNS[:0]
+	if ns != "" {
+		d.hdrNS = append(d.hdrNS, nsDecl{isDef: true, uri: nsRef{n: uint32(len(ns)), src: srcHeader}})
+	}
+}
+
+// Reset prepares the decoder for a new stream on the same connection, as
+// after STARTTLS or SASL success (RFC 6120 §5.4.3.3, §6.4.6). Whatever was
+// buffered is discarded, and so is a previous error.
+func (d *Decoder) Reset() {
+	d.inItem = false
+	d.release()
+	fragNS := ""
+	if d.fragment && len(d.hdrNS) > 0 {
+		fragNS = string(d.hdrBuf)
+	}
+	hdrBuf, hdrNS, hdrAttrs, hdrDec := d.hdrBuf[:0], d.hdrNS[:0], d.hdr.attrs[:0], d.hdr.dec[:0]
+	*d = Decoder{lim: d.lim, fragment: d.fragment, textTok: -1, hdrBuf: hdrBuf, hdrNS: hdrNS}
+	d.hdr = Header{d: d, attrs: hdrAttrs, dec: hdrDec}
+	if d.fragment {
+		d.phase = phaseStream
+		d.setFragmentNS(fragNS)
+	}
+}
+
+// Header returns the stream header. It stays valid until Reset.
+func (d *Decoder) Header() *Header { return &d.hdr }
+
+// Element returns the element Next just reported. It, and every slice taken
+// from it, is valid until the next call to Next or Reset.
+func (d *Decoder) Element() Element { return Element{d: &d.view, i: 0} }
+
+// Offset is the number of stream bytes consumed so far.
+func (d *Decoder) Offset() int64 { return d.offset }
+
+// Buffered is the number of bytes of an unfinished item held in scratch.
+func (d *Decoder) Buffered() int {
+	if d.scratch == nil {
+		return 0
+	}
+	return len(*d.scratch)
+}
+
+func putScratch(s *[]byte) {
+	if cap(*s) <= maxPooledScratch {
+		*s = (*s)[:0]
+		scratchPool.Put(s)
+	}
+}
+
+// release returns what the last completed item borrowed.
+func (d *Decoder) release() {
+	if d.inItem {
+		return
+	}
+	if d.tp != nil {
+		putTape(d.tp)
+		d.tp = nil
+	}
+	if d.scratch != nil {
+		putScratch(d.scratch)
+		d.scratch = nil
+	}
+	d.view = doc{}
+}
+
+// failAt records a failure at stream offset at. A decoder does not recover:
+// every later call returns the same error until Reset.
+func (d *Decoder) failAt(cond Condition, reason string, at int64) error {
+	d.err = &Error{Condition: cond, Reason: reason, Offset: at}
+	d.phase = phaseDone
+	d.inItem = false
+	return d.err
+}
+
+// failItem records a failure at offset pos of the current item.
+func (d *Decoder) failItem(cond Condition, reason string, pos int) error {
+	return d.failAt(cond, reason, d.itemBase+int64(pos))
+}
+
+func (d *Decoder) itemLimit() int {
+	if d.kind == itemElement {
+		return d.lim.MaxStanzaSize
+	}
+	return d.lim.MaxHeaderSize
+}
+
+// Next decodes the next event from p, which continues the bytes given to
+// earlier calls. It returns what it found and how many bytes of p it
+// consumed; the caller passes p[n:] next time. EventNone means all of p was
+// consumed (part of it may be buffered) and more input is needed.
+//
+// After an error, every call returns the same error until Reset.
+func (d *Decoder) Next(p []byte) (Event, int, error) {
+	if d.err != nil {
+		return EventNone, 0, d.err
+	}
+	d.release()
+	if d.pendEnd {
+		d.pendEnd = false
+		d.phase = phaseDone
+		return EventStreamEnd, 0, nil
+	}
+	if d.inItem {
+		return d.resume(p)
+	}
+	consumed := 0
+	for {
+		i := consumed
+		for i < len(p) && isSpace(p[i]) {
+			i++
+		}
+		if i == len(p) {
+			d.offset += int64(len(p))
+			return EventNone, len(p), nil
+		}
+		at := d.offset + int64(i)
+		if d.phase == phaseDone {
+			return EventNone, 0, d.failAt(NotWellFormed, "data after the end of the stream", at)
+		}
+		if p[i] != '<' {
+			if d.phase == phaseProlog {
+				return EventNone, 0, d.failAt(NotWellFormed, "character data before the stream header", at)
+			}
+			return EventNone, 0, d.failAt(BadFormat, "character data at stream level", at)
+		}
+		d.startItem(at)
+		ev, n, err := d.scanDirect(p, i)
+		if err != nil || ev != EventNone || n == len(p) {
+			return ev, n, err
+		}
+		consumed = n // an XML declaration completed: go on to the header
+	}
+}
+
+func (d *Decoder) startItem(at int64) {
+	d.inItem = true
+	d.kind = 0
+	d.st = stItemStart
+	d.pos = 0
+	d.textTok = -1
+	d.itemBase = at
+	if d.tp == nil {
+		d.tp = getTape()
+	}
+}
+
+// scanDirect scans an item that starts at p[i] straight out of p. It returns
+// EventNone with n < len(p) only after an XML declaration.
+func (d *Decoder) scanDirect(p []byte, i int) (Event, int, error) {
+	win := p[i:]
+	done, err := d.scan(win)
+	if err != nil {
+		return EventNone, 0, err
+	}
+	if done {
+		end := d.itemEnd
+		if end > d.itemLimit() {
+			return EventNone, 0, d.failItem(PolicyViolation, "element larger than the size limit", d.itemLimit())
+		}
+		ev := d.finishItem(win[:end])
+		d.offset += int64(i + end)
+		return ev, i + end, nil
+	}
+	if len(win) > d.itemLimit() {
+		return EventNone, 0, d.failItem(PolicyViolation, "element larger than the size limit", d.itemLimit())
+	}
+	s := scratchPool.Get().(*[]byte)
+	*s = append((*s)[:0], win...)
+	d.scratch = s
+	d.offset += int64(len(p))
+	return EventNone, len(p), nil
+}
+
+// resume continues an item held in scratch with the bytes of p. Scratch never
+// grows past the item's limit: only as many bytes are taken as could still
+// belong to an item within it.
+func (d *Decoder) resume(p []byte) (Event, int, error) {
+	s := *d.scratch
+	old := len(s)
+	take := d.itemLimit() - old
+	if take > len(p) {
+		take = len(p)
+	}
+	s = append(s, p[:take]...)
+	*d.scratch = s
+	done, err := d.scan(s)
+	if err != nil {
+		return EventNone, 0, err
+	}
+	if done {
+		end := d.itemEnd
+		n := end - old
+		ev := d.finishItem(s[:end])
+		d.offset += int64(n)
+		if ev == EventNone && n < len(p) {
+			// An XML declaration split across reads: go on with the rest.
+			rest, m, err := d.Next(p[n:])
+			return rest, n + m, err
+		}
+		return ev, n, nil
+	}
+	if take < len(p) {
+		return EventNone, 0, d.failItem(PolicyViolation, "element larger than the size limit", d.itemLimit())
+	}
+	d.offset += int64(len(p))
+	return EventNone, len(p), nil
+}
+
+// finishItem turns a completed item into an event.
+func (d *Decoder) finishItem(buf []byte) Event {
+	d.inItem = false
+	switch d.kind {
+	case itemDecl:
+		d.sawDecl = true
+		return EventNone
+	case itemHeader:
+		d.keepHeader(buf)
+		d.phase = phaseStream
+		return EventStreamStart
+	case itemEnd:
+		d.phase = phaseDone
+		return EventStreamEnd
+	}
+	d.view = doc{buf: buf, dec: d}
+	return EventElement
+}

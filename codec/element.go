@@ -1,0 +1,422 @@
+package codec
+
+import (
+	"iter"
+	"unicode/utf8"
+)
+
+// doc is a completed item as views see it.
+type doc struct {
+	buf []byte
+	dec *Decoder
+}
+
+func (d *doc) tape() *tape { return d.dec.tp }
+
+// Element is a view of one element of a decoded stanza: no DOM is built; the
+// view reads the tape the decoder left. The zero Element stands for "none"
+// (see IsZero). Like every slice it returns, it is valid until the decoder's
+// next Next or Reset.
+type Element struct {
+	d   *doc
+	i   uint32 // token index
+	lim uint32 // index bound of the parent's subtree (for siblings)
+}
+
+// IsZero reports whether e is the zero Element (no element).
+func (e Element) IsZero() bool { return e.d == nil }
+
+func (e Element) t() *tok { return &e.d.dec.tp.toks[e.i] }
+
+func (e Element) nsBytes(r nsRef) []byte {
+	return refBytes(r, e.d.buf, e.d.dec.hdrBuf, e.d.dec.tp.dec)
+}
+
+// QName is the qualified name as written ("message", "x:x").
+func (e Element) QName() []byte {
+	t := e.t()
+	return e.d.buf[t.start+1 : t.start+1+uint32(t.qlen)]
+}
+
+// Name is the local name.
+func (e Element) Name() []byte {
+	t := e.t()
+	return localName(e.d.buf[t.start+1:t.start+1+uint32(t.qlen)], t.plen)
+}
+
+// Prefix is the namespace prefix as written, or nil.
+func (e Element) Prefix() []byte {
+	t := e.t()
+	if t.plen == 0 {
+		return nil
+	}
+	return e.d.buf[t.start+1 : t.start+1+uint32(t.plen)]
+}
+
+// NS is the resolved namespace URI, or nil for no namespace.
+func (e Element) NS() []byte { return e.nsBytes(e.t().ns) }
+
+// Is reports whether e has local name local in namespace ns.
+func (e Element) Is(local, ns string) bool {
+	return string(e.Name()) == local && string(e.NS()) == ns
+}
+
+// Raw is the element as received, markup included.
+func (e Element) Raw() []byte {
+	t := e.t()
+	return e.d.buf[t.start:t.end]
+}
+
+// StartTag is the element's start tag as received.
+func (e Element) StartTag() []byte {
+	t := e.t()
+	return e.d.buf[t.start:t.inner]
+}
+
+// Copy returns the element's bytes in one new allocation, to keep past the
+// view's lifetime (queue, storage). A NewFragmentDecoder decodes it again.
+func (e Element) Copy() []byte {
+	return append([]byte(nil), e.Raw()...)
+}
+
+// IsEmpty reports whether the element has no content at all.
+func (e Element) IsEmpty() bool {
+	t := e.t()
+	return t.next == e.i+1
+}
+
+// NumAttr is the number of attributes, namespace declarations included.
+func (e Element) NumAttr() int { return int(e.t().nattr) }
+
+// AttrAt returns attribute i (0 <= i < NumAttr) in document order.
+func (e Element) AttrAt(i int) Attr {
+	return Attr{d: e.d, i: e.t().attr + uint32(i)}
+}
+
+// Attrs iterates the attributes, namespace declarations included.
+func (e Element) Attrs() iter.Seq[Attr] {
+	return func(yield func(Attr) bool) {
+		t := e.t()
+		for i := t.attr; i < t.attr+uint32(t.nattr); i++ {
+			if !yield(Attr{d: e.d, i: i}) {
+				return
+			}
+		}
+	}
+}
+
+// Attr returns the decoded value of the attribute whose qualified name is
+// qname ("to", "type", "xml:lang"), or nil when there is none. A present but
+// empty attribute gives an empty, non-nil slice.
+func (e Element) Attr(qname string) []byte {
+	if a, ok := e.lookupAttr(qname); ok {
+		return a.Value()
+	}
+	return nil
+}
+
+// HasAttr reports whether the attribute with qualified name qname exists.
+func (e Element) HasAttr(qname string) bool {
+	_, ok := e.lookupAttr(qname)
+	return ok
+}
+
+func (e Element) lookupAttr(qname string) (Attr, bool) {
+	t := e.t()
+	attrs := e.d.dec.tp.attrs
+	for i := t.attr; i < t.attr+uint32(t.nattr); i++ {
+		a := &attrs[i]
+		if int(a.qlen) == len(qname) && a.decl == 0 && string(e.d.buf[a.start:a.start+uint32(a.qlen)]) == qname {
+			return Attr{d: e.d, i: i}, true
+		}
+	}
+	return Attr{}, false
+}
+
+// AttrNS returns the decoded value of the attribute with local name local in
+// namespace ns ("" for unprefixed attributes), or nil.
+func (e Element) AttrNS(ns, local string) []byte {
+	for a := range e.Attrs() {
+		if !a.IsNSDecl() && string(a.Name()) == local && string(a.NS()) == ns {
+			return a.Value()
+		}
+	}
+	return nil
+}
+
+// FirstChild returns the first child element, or the zero Element.
+func (e Element) FirstChild() Element {
+	t := e.t()
+	toks := e.d.dec.tp.toks
+	for i := e.i + 1; i < t.next; i = toks[i].next {
+		if toks[i].kind == tkElem {
+			return Element{d: e.d, i: i, lim: t.next}
+		}
+	}
+	return Element{}
+}
+
+// NextSibling returns the next element with the same parent, or the zero
+// Element.
+func (e Element) NextSibling() Element {
+	toks := e.d.dec.tp.toks
+	for i := toks[e.i].next; i < e.lim; i = toks[i].next {
+		if toks[i].kind == tkElem {
+			return Element{d: e.d, i: i, lim: e.lim}
+		}
+	}
+	return Element{}
+}
+
+// Children iterates the child elements.
+func (e Element) Children() iter.Seq[Element] {
+	return func(yield func(Element) bool) {
+		for c := e.FirstChild(); !c.IsZero(); c = c.NextSibling() {
+			if !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+// Child returns the first child element with local name local in namespace
+// ns, or the zero Element.
+func (e Element) Child(local, ns string) Element {
+	for c := e.FirstChild(); !c.IsZero(); c = c.NextSibling() {
+		if c.Is(local, ns) {
+			return c
+		}
+	}
+	return Element{}
+}
+
+// Node is a child of an element: a nested element or a run of character
+// data (text or a CDATA section).
+type Node struct {
+	e Element
+}
+
+// IsText reports whether the node is character data.
+func (n Node) IsText() bool { return n.e.t().kind != tkElem }
+
+// Element returns the node as an element; valid when !IsText().
+func (n Node) Element() Element { return n.e }
+
+// Text returns the decoded character data of a text node.
+func (n Node) Text() []byte {
+	t := n.e.t()
+	if t.kind == tkElem {
+		return nil
+	}
+	return n.e.d.decodeRun(t)
+}
+
+// Nodes iterates the element's children in document order, text included.
+func (e Element) Nodes() iter.Seq[Node] {
+	return func(yield func(Node) bool) {
+		t := e.t()
+		toks := e.d.dec.tp.toks
+		for i := e.i + 1; i < t.next; i = toks[i].next {
+			if !yield(Node{Element{d: e.d, i: i, lim: t.next}}) {
+				return
+			}
+		}
+	}
+}
+
+// Text returns the element's own character data (its text and CDATA
+// children, concatenated and decoded; nested elements' text is not
+// included). It is zero-copy when the text is one run that needs no
+// decoding.
+func (e Element) Text() []byte {
+	t := e.t()
+	toks := e.d.dec.tp.toks
+	first := -1
+	runs := 0
+	for i := e.i + 1; i < t.next; i = toks[i].next {
+		if toks[i].kind != tkElem {
+			if first < 0 {
+				first = int(i)
+			}
+			runs++
+		}
+	}
+	switch runs {
+	case 0:
+		return nil
+	case 1:
+		return e.d.decodeRun(&toks[first])
+	}
+	tp := e.d.tape()
+	start := len(tp.dec)
+	for i := e.i + 1; i < t.next; i = toks[i].next {
+		if k := &toks[i]; k.kind != tkElem {
+			tp.dec = appendRun(tp.dec, e.d.buf[k.start:k.end], k)
+		}
+	}
+	return tp.dec[start:len(tp.dec):len(tp.dec)]
+}
+
+func (d *doc) decodeRun(k *tok) []byte {
+	raw := d.buf[k.start:k.end]
+	if k.flags&(fRefs|fCR) == 0 {
+		return raw
+	}
+	tp := d.tape()
+	start := len(tp.dec)
+	tp.dec = appendRun(tp.dec, raw, k)
+	return tp.dec[start:len(tp.dec):len(tp.dec)]
+}
+
+func appendRun(dst, raw []byte, k *tok) []byte {
+	if k.flags&(fRefs|fCR) == 0 {
+		return append(dst, raw...)
+	}
+	mode := modeText
+	if k.kind == tkCDATA {
+		mode = modeCDATA
+	}
+	return appendDecoded(dst, raw, mode)
+}
+
+// Attr is a view of one attribute.
+type Attr struct {
+	d *doc
+	i uint32
+}
+
+func (a Attr) a() *attr { return &a.d.dec.tp.attrs[a.i] }
+
+// QName is the qualified name as written.
+func (a Attr) QName() []byte {
+	x := a.a()
+	return a.d.buf[x.start : x.start+uint32(x.qlen)]
+}
+
+// Name is the local name.
+func (a Attr) Name() []byte {
+	x := a.a()
+	return localName(a.d.buf[x.start:x.start+uint32(x.qlen)], x.plen)
+}
+
+// Prefix is the prefix as written, or nil.
+func (a Attr) Prefix() []byte {
+	x := a.a()
+	if x.plen == 0 {
+		return nil
+	}
+	return a.d.buf[x.start : x.start+uint32(x.plen)]
+}
+
+// NS is the attribute's namespace: nil when unprefixed (attributes do not
+// take the default namespace) and for namespace declarations.
+func (a Attr) NS() []byte {
+	x := a.a()
+	if x.decl != 0 {
+		return nil
+	}
+	return refBytes(x.ns, a.d.buf, a.d.dec.hdrBuf, a.d.dec.tp.dec)
+}
+
+// IsNSDecl reports whether the attribute is a namespace declaration.
+func (a Attr) IsNSDecl() bool { return a.a().decl != 0 }
+
+// RawValue is the value as written, references not decoded.
+func (a Attr) RawValue() []byte {
+	x := a.a()
+	return a.d.buf[x.vstart:x.vend]
+}
+
+// Value is the decoded value: references replaced and white space
+// normalised (XML 1.0 §3.3.3). Zero-copy when there was nothing to decode.
+func (a Attr) Value() []byte {
+	x := a.a()
+	raw := a.d.buf[x.vstart:x.vend]
+	if x.flags&(fRefs|fWS) == 0 {
+		return raw
+	}
+	tp := a.d.tape()
+	start := len(tp.dec)
+	tp.dec = appendDecoded(tp.dec, raw, modeAttr)
+	return tp.dec[start:len(tp.dec):len(tp.dec)]
+}
+
+// appendDecoded appends raw, already validated by the scanner, with
+// references replaced and line ends normalised; in attribute mode TAB, LF
+// and CR become spaces. CDATA has no references.
+func appendDecoded(dst, raw []byte, mode int) []byte {
+	i := 0
+	for i < len(raw) {
+		j := i
+		for j < len(raw) {
+			c := raw[j]
+			if c == '\r' || (c == '&' && mode != modeCDATA) || (mode == modeAttr && (c == '\t' || c == '\n')) {
+				break
+			}
+			j++
+		}
+		dst = append(dst, raw[i:j]...)
+		if j == len(raw) {
+			break
+		}
+		switch c := raw[j]; c {
+		case '\r':
+			if j+1 < len(raw) && raw[j+1] == '\n' {
+				j++
+			}
+			if mode == modeAttr {
+				dst = append(dst, ' ')
+			} else {
+				dst = append(dst, '\n')
+			}
+			i = j + 1
+		case '\t', '\n':
+			dst = append(dst, ' ')
+			i = j + 1
+		case '&':
+			end := j + 1
+			for end < len(raw) && raw[end] != ';' {
+				end++
+			}
+			dst = appendRef(dst, raw[j+1:end])
+			i = end + 1
+		}
+	}
+	return dst
+}
+
+// appendRef appends the character a validated reference body ("amp",
+// "#233", "#x1F600") stands for.
+func appendRef(dst, body []byte) []byte {
+	if len(body) > 1 && body[0] == '#' {
+		var r rune
+		if body[1] == 'x' {
+			for _, c := range body[2:] {
+				switch {
+				case c >= '0' && c <= '9':
+					r = r*16 + rune(c-'0')
+				case c >= 'a' && c <= 'f':
+					r = r*16 + rune(c-'a'+10)
+				default:
+					r = r*16 + rune(c-'A'+10)
+				}
+			}
+		} else {
+			for _, c := range body[1:] {
+				r = r*10 + rune(c-'0')
+			}
+		}
+		return utf8.AppendRune(dst, r)
+	}
+	switch string(body) {
+	case "amp":
+		return append(dst, '&')
+	case "lt":
+		return append(dst, '<')
+	case "gt":
+		return append(dst, '>')
+	case "quot":
+		return append(dst, '"')
+	}
+	return append(dst, '\'')
+}

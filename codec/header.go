@@ -1,0 +1,100 @@
+package codec
+
+// Header is the stream header (RFC 6120 §4.7). It is valid until the
+// decoder's Reset.
+type Header struct {
+	d     *Decoder
+	n     int // raw header bytes at the front of d.hdrBuf
+	qlen  uint16
+	plen  uint16
+	attrs []attr
+	dec   []byte // decoded attribute values handed out
+}
+
+// keepHeader copies a completed header item out of the caller's bytes: the
+// raw tag, then any namespace values that needed decoding.
+func (d *Decoder) keepHeader(buf []byte) {
+	t := d.tp
+	el := t.toks[0]
+	d.hdrBuf = append(append(d.hdrBuf[:0], buf...), t.dec...)
+	h := &d.hdr
+	h.n = len(buf)
+	h.qlen, h.plen = el.qlen, el.plen
+	h.attrs = append(h.attrs[:0], t.attrs...)
+	h.dec = h.dec[:0]
+	d.hdrNS = d.hdrNS[:0]
+	for _, e := range t.ns {
+		switch e.uri.src {
+		case srcItem:
+			e.uri.src = srcHeader
+		case srcDec:
+			e.uri.src = srcHeader
+			e.uri.off += uint32(len(buf))
+		}
+		d.hdrNS = append(d.hdrNS, e)
+	}
+}
+
+// qname is the header element's qualified name ("stream:stream").
+func (h *Header) qname() []byte {
+	if h.n == 0 {
+		return nil
+	}
+	return h.d.hdrBuf[1 : 1+int(h.qlen)]
+}
+
+// Prefix is the stream namespace prefix, usually "stream".
+func (h *Header) Prefix() []byte {
+	if h.plen == 0 {
+		return nil
+	}
+	return h.d.hdrBuf[1 : 1+int(h.plen)]
+}
+
+// Raw is the header's start tag as received.
+func (h *Header) Raw() []byte { return h.d.hdrBuf[:h.n] }
+
+// ContentNS is the default namespace the header declares (jabber:client,
+// jabber:server, jabber:component:accept), or nil.
+func (h *Header) ContentNS() []byte {
+	for i := len(h.d.hdrNS) - 1; i >= 0; i-- {
+		if e := h.d.hdrNS[i]; e.isDef {
+			return refBytes(e.uri, nil, h.d.hdrBuf, nil)
+		}
+	}
+	return nil
+}
+
+// Attr returns the decoded value of the attribute with qualified name qname
+// ("to", "version", "xml:lang"), or nil when it is absent.
+func (h *Header) Attr(qname string) []byte {
+	raw := h.d.hdrBuf
+	for i := range h.attrs {
+		a := &h.attrs[i]
+		if a.decl == 0 && string(raw[a.start:a.start+uint32(a.qlen)]) == qname {
+			v := raw[a.vstart:a.vend]
+			if a.flags&(fRefs|fWS) == 0 {
+				return v
+			}
+			start := len(h.dec)
+			h.dec = appendDecoded(h.dec, v, modeAttr)
+			return h.dec[start:len(h.dec):len(h.dec)]
+		}
+	}
+	return nil
+}
+
+// To returns the header's "to" attribute, or nil.
+func (h *Header) To() []byte { return h.Attr("to") }
+
+// From returns the header's "from" attribute, or nil.
+func (h *Header) From() []byte { return h.Attr("from") }
+
+// ID returns the header's "id" attribute, or nil.
+func (h *Header) ID() []byte { return h.Attr("id") }
+
+// Version returns the header's "version" attribute, or nil.
+func (h *Header) Version() []byte { return h.Attr("version") }
+
+// Lang returns the header's "xml:lang" attribute, or nil.
+func (h *Header) Lang() []byte { return h.Attr("xml:lang") }

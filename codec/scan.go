@@ -1,0 +1,424 @@
+package codec
+
+import "bytes"
+
+// Scanner states. Each is a point where scanning can stop for lack of input
+// and resume later; the comment says where pos stands in that state.
+const (
+	stItemStart = iota // pos at the '<' that begins the item
+	stXMLDecl          // inside "<?xml ", before "?>"
+	stLT               // pos at a '<' inside an element (or the item's first)
+	stInTag            // inside a start tag, after the name or an attribute
+	stAttrEq           // after an attribute name, before '='
+	stAttrQuote        // after '=', before the opening quote
+	stAttrValue        // inside an attribute value
+	stText             // element content
+	stCDATA            // inside a CDATA section
+	stEndName          // pos at the '<' of "</"
+	stEndTail          // after an end tag's name, before '>'
+)
+
+const (
+	nsStreams = "http://etherx.jabber.org/streams"
+	nsXML     = "http://www.w3.org/XML/1998/namespace"
+	nsXMLNS   = "http://www.w3.org/2000/xmlns/"
+)
+
+var cdataOpen = []byte("<![CDATA[")
+
+// scan advances the current item over buf, which holds the item from its
+// first byte. It returns true when the item is complete (d.itemEnd set), or
+// false after recording in d.st/d.pos where to resume when more bytes come.
+func (d *Decoder) scan(buf []byte) (bool, error) {
+	t := d.tp
+	pos := d.pos
+	for {
+		switch d.st {
+		case stItemStart:
+			if len(buf) < 2 {
+				d.pos = pos
+				return false, nil
+			}
+			switch c := buf[1]; c {
+			case '?':
+				if d.fragment || d.phase != phaseProlog || d.sawDecl {
+					return false, d.failItem(RestrictedXML, "processing instruction", 0)
+				}
+				if len(buf) < 6 {
+					if !bytes.HasPrefix([]byte("<?xml "), buf) && !bytes.HasPrefix([]byte("<?xml\t"), buf) &&
+						!bytes.HasPrefix([]byte("<?xml\n"), buf) && !bytes.HasPrefix([]byte("<?xml\r"), buf) {
+						return false, d.failItem(RestrictedXML, "processing instruction", 0)
+					}
+					d.pos = pos
+					return false, nil
+				}
+				if string(buf[:5]) != "<?xml" || !isSpace(buf[5]) {
+					return false, d.failItem(RestrictedXML, "processing instruction", 0)
+				}
+				d.kind, d.st, pos = itemDecl, stXMLDecl, 6
+			case '!':
+				reason := "markup declaration"
+				if bytes.HasPrefix(buf, []byte("<!-")) {
+					reason = "comment"
+				} else if bytes.HasPrefix(buf, []byte("<!D")) {
+					reason = "document type declaration"
+				} else if bytes.HasPrefix(buf, []byte("<![")) {
+					return false, d.failItem(BadFormat, "CDATA section at stream level", 0)
+				}
+				return false, d.failItem(RestrictedXML, reason, 0)
+			case '/':
+				if d.fragment || d.phase != phaseStream {
+					return false, d.failItem(NotWellFormed, "end tag without a start tag", 0)
+				}
+				d.kind, d.st = itemEnd, stEndName
+			default:
+				if !d.fragment && d.phase == phaseProlog {
+					d.kind = itemHeader
+				} else {
+					d.kind = itemElement
+				}
+				d.st = stLT
+			}
+
+		case stXMLDecl:
+			j := bytes.Index(buf[pos:], []byte("?>"))
+			if j < 0 {
+				if len(buf) > d.lim.MaxHeaderSize {
+					return false, d.failItem(PolicyViolation, "XML declaration too long", pos)
+				}
+				if len(buf)-1 > pos {
+					pos = len(buf) - 1 // keep a '?' that may start "?>"
+				}
+				d.pos = pos
+				return false, nil
+			}
+			if err := d.checkDecl(buf[6 : pos+j]); err != nil {
+				return false, err
+			}
+			d.itemEnd = pos + j + 2
+			return true, nil
+
+		case stLT:
+			if pos+1 >= len(buf) {
+				d.pos = pos
+				return false, nil
+			}
+			switch c := buf[pos+1]; c {
+			case '/':
+				d.st = stEndName
+			case '!':
+				for k := 2; k < len(cdataOpen); k++ {
+					if pos+k >= len(buf) {
+						d.pos = pos
+						return false, nil
+					}
+					if buf[pos+k] != cdataOpen[k] {
+						reason := "markup declaration inside an element"
+						if k == 2 && buf[pos+k] == '-' {
+							reason = "comment"
+						}
+						return false, d.failItem(RestrictedXML, reason, pos)
+					}
+				}
+				if err := d.addNode(); err != nil {
+					return false, err
+				}
+				pos += len(cdataOpen)
+				t.toks = append(t.toks, tok{kind: tkCDATA, start: uint32(pos), end: uint32(pos)})
+				d.textTok = int32(len(t.toks) - 1)
+				d.st = stCDATA
+			case '?':
+				return false, d.failItem(RestrictedXML, "processing instruction", pos)
+			default:
+				end, colon, complete, ok := scanName(buf, pos+1)
+				if end-pos-1 > d.lim.MaxNameLen {
+					return false, d.failItem(PolicyViolation, "element name too long", pos)
+				}
+				if !complete {
+					d.pos = pos
+					return false, nil
+				}
+				if !ok {
+					return false, d.failItem(NotWellFormed, "invalid element name", pos+1)
+				}
+				if d.kind == itemElement && len(t.open) >= d.lim.MaxDepth {
+					return false, d.failItem(PolicyViolation, "elements nested too deeply", pos)
+				}
+				if err := d.addNode(); err != nil {
+					return false, err
+				}
+				d.cur = uint32(len(t.toks))
+				t.toks = append(t.toks, tok{
+					kind:  tkElem,
+					start: uint32(pos),
+					qlen:  uint16(end - pos - 1),
+					plen:  uint16(colon),
+					attr:  uint32(len(t.attrs)),
+				})
+				pos = end
+				d.st = stInTag
+			}
+
+		case stInTag:
+			for pos < len(buf) && isSpace(buf[pos]) {
+				pos++
+			}
+			if pos >= len(buf) {
+				d.pos = pos
+				return false, nil
+			}
+			switch c := buf[pos]; c {
+			case '>':
+				pos++
+				if err := d.finishStartTag(buf, pos, false); err != nil {
+					return false, err
+				}
+				if d.kind == itemHeader {
+					d.itemEnd = pos
+					return true, nil
+				}
+				d.st = stText
+			case '/':
+				if pos+1 >= len(buf) {
+					d.pos = pos
+					return false, nil
+				}
+				if buf[pos+1] != '>' {
+					return false, d.failItem(NotWellFormed, "'/' not followed by '>' in a start tag", pos)
+				}
+				pos += 2
+				if err := d.finishStartTag(buf, pos, true); err != nil {
+					return false, err
+				}
+				if d.kind == itemHeader {
+					d.pendEnd = true
+					d.itemEnd = pos
+					return true, nil
+				}
+				if len(t.open) == 0 {
+					d.itemEnd = pos
+					return true, nil
+				}
+				d.st = stText
+			default:
+				if !isSpace(buf[pos-1]) {
+					return false, d.failItem(NotWellFormed, "attributes must be separated by white space", pos)
+				}
+				end, colon, complete, ok := scanName(buf, pos)
+				if end-pos > d.lim.MaxNameLen {
+					return false, d.failItem(PolicyViolation, "attribute name too long", pos)
+				}
+				if !complete {
+					d.pos = pos
+					return false, nil
+				}
+				if !ok {
+					return false, d.failItem(NotWellFormed, "invalid attribute name", pos)
+				}
+				el := &t.toks[d.cur]
+				if len(t.attrs)-int(el.attr) >= d.lim.MaxAttrs {
+					return false, d.failItem(PolicyViolation, "too many attributes", pos)
+				}
+				d.curAttr = uint32(len(t.attrs))
+				t.attrs = append(t.attrs, attr{start: uint32(pos), qlen: uint16(end - pos), plen: uint16(colon)})
+				pos = end
+				d.st = stAttrEq
+			}
+
+		case stAttrEq:
+			for pos < len(buf) && isSpace(buf[pos]) {
+				pos++
+			}
+			if pos >= len(buf) {
+				d.pos = pos
+				return false, nil
+			}
+			if buf[pos] != '=' {
+				return false, d.failItem(NotWellFormed, "attribute without a value", pos)
+			}
+			pos++
+			d.st = stAttrQuote
+
+		case stAttrQuote:
+			for pos < len(buf) && isSpace(buf[pos]) {
+				pos++
+			}
+			if pos >= len(buf) {
+				d.pos = pos
+				return false, nil
+			}
+			q := buf[pos]
+			if q != '"' && q != '\'' {
+				return false, d.failItem(NotWellFormed, "attribute value not quoted", pos)
+			}
+			d.quote = q
+			pos++
+			t.attrs[d.curAttr].vstart = uint32(pos)
+			d.st = stAttrValue
+
+		case stAttrValue:
+			end := len(buf)
+			if j := bytes.IndexByte(buf[pos:], d.quote); j >= 0 {
+				end = pos + j
+			}
+			k, fl, cond, why := charScan(buf, pos, end, modeAttr)
+			a := &t.attrs[d.curAttr]
+			a.flags |= fl
+			if cond != "" {
+				return false, d.failItem(cond, why, k)
+			}
+			if end == len(buf) || k < end {
+				d.pos = k
+				return false, nil
+			}
+			a.vend = uint32(end)
+			pos = end + 1
+			if err := d.checkDupAttr(buf); err != nil {
+				return false, err
+			}
+			d.st = stInTag
+
+		case stText:
+			end := len(buf)
+			if j := bytes.IndexByte(buf[pos:], '<'); j >= 0 {
+				end = pos + j
+			}
+			if end > pos {
+				k, fl, cond, why := charScan(buf, pos, end, modeText)
+				if k > pos {
+					if d.textTok < 0 {
+						if err := d.addNode(); err != nil {
+							return false, err
+						}
+						t.toks = append(t.toks, tok{kind: tkText, start: uint32(pos)})
+						d.textTok = int32(len(t.toks) - 1)
+					}
+					tt := &t.toks[d.textTok]
+					tt.end = uint32(k)
+					tt.next = uint32(d.textTok + 1)
+					tt.flags |= fl
+				}
+				if cond != "" {
+					return false, d.failItem(cond, why, k)
+				}
+				if end == len(buf) || k < end {
+					d.pos = k
+					return false, nil
+				}
+			} else if end == len(buf) {
+				d.pos = pos
+				return false, nil
+			}
+			d.textTok = -1
+			pos = end
+			d.st = stLT
+
+		case stCDATA:
+			tt := &t.toks[d.textTok]
+			if j := bytes.Index(buf[pos:], []byte("]]>")); j >= 0 {
+				k, fl, cond, why := charScan(buf, pos, pos+j, modeCDATA)
+				if cond != "" {
+					return false, d.failItem(cond, why, k)
+				}
+				tt.flags |= fl
+				tt.end = uint32(pos + j)
+				tt.next = uint32(d.textTok + 1)
+				pos += j + 3
+				d.textTok = -1
+				d.st = stText
+				continue
+			}
+			k, fl, cond, why := charScan(buf, pos, len(buf), modeCDATA)
+			if cond != "" {
+				return false, d.failItem(cond, why, k)
+			}
+			for k > pos && k > len(buf)-2 && buf[k-1] == ']' {
+				k-- // may begin the "]]>" that ends the section
+			}
+			tt.flags |= fl
+			tt.end = uint32(k)
+			tt.next = uint32(d.textTok + 1)
+			d.pos = k
+			return false, nil
+
+		case stEndName:
+			end, _, complete, ok := scanName(buf, pos+2)
+			if end-pos-2 > d.lim.MaxNameLen {
+				return false, d.failItem(PolicyViolation, "element name too long", pos)
+			}
+			if !complete {
+				d.pos = pos
+				return false, nil
+			}
+			if !ok {
+				return false, d.failItem(NotWellFormed, "invalid end tag name", pos+2)
+			}
+			name := buf[pos+2 : end]
+			if d.kind == itemEnd {
+				if !bytes.Equal(name, d.hdr.qname()) {
+					return false, d.failItem(NotWellFormed, "end tag does not match the stream header", pos)
+				}
+			} else {
+				top := &t.toks[t.open[len(t.open)-1].tok]
+				if !bytes.Equal(name, buf[top.start+1:top.start+1+uint32(top.qlen)]) {
+					return false, d.failItem(NotWellFormed, "end tag does not match the start tag", pos)
+				}
+			}
+			pos = end
+			d.st = stEndTail
+
+		case stEndTail:
+			for pos < len(buf) && isSpace(buf[pos]) {
+				pos++
+			}
+			if pos >= len(buf) {
+				d.pos = pos
+				return false, nil
+			}
+			if buf[pos] != '>' {
+				return false, d.failItem(NotWellFormed, "malformed end tag", pos)
+			}
+			pos++
+			if d.kind == itemEnd {
+				d.itemEnd = pos
+				return true, nil
+			}
+			o := t.open[len(t.open)-1]
+			t.open = t.open[:len(t.open)-1]
+			t.ns = t.ns[:o.nsLen]
+			el := &t.toks[o.tok]
+			el.end = uint32(pos)
+			el.next = uint32(len(t.toks))
+			if len(t.open) == 0 {
+				d.itemEnd = pos
+				return true, nil
+			}
+			d.textTok = -1
+			d.st = stText
+		}
+	}
+}
+
+// addNode enforces the node limit before a token is appended.
+func (d *Decoder) addNode() error {
+	if len(d.tp.toks) >= d.lim.MaxNodes {
+		return d.failItem(PolicyViolation, "too many nodes in one element", d.pos)
+	}
+	return nil
+}
+
+// checkDupAttr rejects a second attribute with the same qualified name as
+// the one just completed. (Same expanded names under different prefixes are
+// caught when the start tag ends and prefixes are resolved.)
+func (d *Decoder) checkDupAttr(buf []byte) error {
+	t := d.tp
+	a := t.attrs[d.curAttr]
+	name := buf[a.start : a.start+uint32(a.qlen)]
+	for i := t.toks[d.cur].attr; i < d.curAttr; i++ {
+		b := t.attrs[i]
+		if b.qlen == a.qlen && bytes.Equal(name, buf[b.start:b.start+uint32(b.qlen)]) {
+			return d.failItem(NotWellFormed, "duplicate attribute", int(a.start))
+		}
+	}
+	return nil
+}
