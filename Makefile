@@ -30,16 +30,22 @@ unit:
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -tags pebblegozstd $(RACE_PKGS)
 
+FUZZ_PKGS  ?= ./codec/ ./internal/jid/ ./engine/sasl/
+
 # Each fuzz target for FUZZTIME (seed corpora already ran in `unit`).
 fuzz-short:
-	@set -e; for t in $$($(GO) test -list '^Fuzz' ./codec/ | grep '^Fuzz'); do \
-	  echo "fuzz $$t for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./codec/; \
+	@set -e; for p in $(FUZZ_PKGS); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+	    echo "fuzz $$p $$t for $(FUZZTIME)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p; \
+	  done; \
 	done
 
 fuzz:
-	@set -e; for t in $$($(GO) test -list '^Fuzz' ./codec/ | grep '^Fuzz'); do \
-	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(LONGFUZZ) ./codec/; \
+	@set -e; for p in $(FUZZ_PKGS); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(LONGFUZZ) $$p; \
+	  done; \
 	done
 
 ## bench: micro-benchmarks (numbers go to BENCHMARKS.md by hand, with the command)

@@ -1,7 +1,9 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -50,21 +52,21 @@ const (
 	hi8 = 0x8080808080808080
 )
 
-// hasZero reports whether any byte of v is zero.
-func hasZero(v uint64) bool { return (v-lo8)&^v&hi8 != 0 }
-
-// wordClean reports whether the 8 bytes in w are plain ASCII character data
-// (no byte >= 0x80, none < 0x20, no '&', ']' or extra). A false answer only
-// means "look closer": the byte-wise path decides.
-func wordClean(w, extra uint64) bool {
-	if w&hi8 != 0 {
-		return false
-	}
-	// Any byte < 0x20 (exact for high-bit-clear bytes).
-	if (w-0x2020202020202020)&^w&hi8 != 0 {
-		return false
-	}
-	return !hasZero(w^(lo8*'&')) && !hasZero(w^(lo8*']')) && !hasZero(w^extra)
+// dirtyMask returns a mask with the high bit set in every byte of w that
+// plain ASCII character data may not contain without a closer look: bytes
+// >= 0x80 or < 0x20, '&', ']', and the byte broadcast in extra (when extra is
+// non-zero). Borrows make bits above a hit unreliable, but the lowest set bit
+// is exact, which is all the caller uses.
+func dirtyMask(w, extra uint64) uint64 {
+	m := w & hi8
+	m |= (w - 0x2020202020202020) &^ w & hi8
+	x := w ^ (lo8 * '&')
+	m |= (x - lo8) &^ x & hi8
+	x = w ^ (lo8 * ']')
+	m |= (x - lo8) &^ x & hi8
+	x = w ^ extra
+	m |= (x - lo8) &^ x & hi8
+	return m
 }
 
 // Flags recorded on text runs and attribute values.
@@ -110,29 +112,24 @@ func isNameRune(r rune) bool {
 }
 
 // scanName scans an XML name starting at buf[i]. It returns the index just
-// past the name, the position of the first ':' relative to i (0 if none), and
+// past the name, the length of the prefix before its colon (0 if none), and
 // whether the name was complete (a non-name byte follows it inside buf). A
 // zero-length name, a bad character or a malformed colon use is reported as
 // ok=false with complete=true.
 func scanName(buf []byte, i int) (end, colon int, complete, ok bool) {
 	start := i
-	colon = -1
-	for i < len(buf) {
-		c := buf[i]
-		if c < utf8.RuneSelf {
-			if class[c]&cName == 0 {
-				break
-			}
-			if c == ':' {
-				if colon >= 0 || i == start {
-					return i, 0, true, false
-				}
-				colon = i - start
-			} else if i == start && class[c]&cNameStart == 0 {
-				return i, 0, true, false
-			}
+	if i < len(buf) && buf[i] < utf8.RuneSelf && class[buf[i]]&cNameStart == 0 {
+		return i, 0, true, false
+	}
+	for {
+		for i < len(buf) && class[buf[i]]&cName != 0 {
 			i++
-			continue
+		}
+		if i == len(buf) {
+			return i, 0, false, true
+		}
+		if buf[i] < utf8.RuneSelf {
+			break
 		}
 		r, n := utf8.DecodeRune(buf[i:])
 		if r == utf8.RuneError && n <= 1 {
@@ -146,16 +143,18 @@ func scanName(buf []byte, i int) (end, colon int, complete, ok bool) {
 		}
 		i += n
 	}
-	if i == len(buf) {
-		return i, 0, false, true
-	}
-	if i == start || colon == i-start-1 {
+	if i == start {
 		return i, 0, true, false
 	}
-	if colon < 0 {
-		colon = 0
+	name := buf[start:i]
+	c := bytes.IndexByte(name, ':')
+	if c < 0 {
+		return i, 0, true, true
 	}
-	return i, colon, true, true
+	if c == 0 || c == len(name)-1 || bytes.IndexByte(name[c+1:], ':') >= 0 {
+		return i, 0, true, false
+	}
+	return i, c, true, true
 }
 
 // refResult classifies a reference at buf[i] == '&'.
@@ -220,10 +219,13 @@ func checkRef(buf []byte, i int) (int, refResult) {
 		return j + 1, refOK
 	}
 	end, colon, complete, ok := scanName(buf, j)
+	if end-i >= maxRefLen {
+		// Longer than any predefined entity: undeclared, whatever follows
+		// (deciding by what follows would make the answer depend on where
+		// the input was split).
+		return i, refUndeclared
+	}
 	if !complete {
-		if end-i >= maxRefLen {
-			return i, refUndeclared
-		}
 		return i, refIncomplete
 	}
 	if !ok || colon != 0 || end == j || buf[end] != ';' {
@@ -251,14 +253,19 @@ const (
 // on failure it returns the condition and a reason.
 func charScan(buf []byte, i, end int, mode int) (int, uint8, Condition, string) {
 	var flags uint8
-	extra := uint64(0) // a byte value no clean word may contain
+	extra := uint64(lo8 * ']') // a byte no clean word may contain: ']' again when none
 	if mode == modeAttr {
 		extra = lo8 * '<'
 	}
 	open := end == len(buf) // the delimiter is still to come
 	for i < end {
-		// Fast path: eight plain bytes at a time.
-		for i+8 <= end && wordClean(binary.LittleEndian.Uint64(buf[i:]), extra) {
+		// Fast path: eight plain bytes at a time, then straight to the
+		// first byte that needs a look.
+		for i+8 <= end {
+			if m := dirtyMask(binary.LittleEndian.Uint64(buf[i:]), extra); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
 			i += 8
 		}
 		if i >= end {
@@ -317,6 +324,14 @@ func charScan(buf []byte, i, end int, mode int) (int, uint8, Condition, string) 
 			}
 			continue
 		}
+		// Two- and three-byte sequences inline (Cyrillic, CJK), staying in
+		// this loop across the plain ASCII between them (spaces,
+		// punctuation) instead of going back to the word loop for each
+		// character; the rest through the library.
+		if j := skipCommonUTF8(buf, i, end); j > i {
+			i = j
+			continue
+		}
 		r, n := utf8.DecodeRune(buf[i:end])
 		if r == utf8.RuneError && n <= 1 {
 			if open && !utf8.FullRune(buf[i:end]) {
@@ -330,4 +345,25 @@ func charScan(buf []byte, i, end int, mode int) (int, uint8, Condition, string) 
 		i += n
 	}
 	return i, flags, "", ""
+}
+
+// skipCommonUTF8 skips from buf[i] over a run of two-byte sequences
+// (U+0080..U+07FF), three-byte sequences in U+1000..U+CFFF (neither can be a
+// surrogate or a non-character) and plain printable ASCII, all of which are
+// XML characters needing no decoding. It returns where the run ends.
+func skipCommonUTF8(buf []byte, i, end int) int {
+	for i < end {
+		c := buf[i]
+		switch {
+		case c >= 0x20 && c < 0x80 && c != '&' && c != '<' && c != ']':
+			i++
+		case c >= 0xC2 && c <= 0xDF && i+1 < end && buf[i+1]&0xC0 == 0x80:
+			i += 2
+		case c >= 0xE1 && c <= 0xEC && i+2 < end && buf[i+1]&0xC0 == 0x80 && buf[i+2]&0xC0 == 0x80:
+			i += 3
+		default:
+			return i
+		}
+	}
+	return i
 }

@@ -52,22 +52,25 @@ type Decoder struct {
 	sawDecl  bool // the XML declaration may come once, first
 
 	// The item being scanned (inItem), or the one last returned.
-	inItem   bool
-	kind     uint8
-	st       uint8
-	pos      int   // where scanning resumes, relative to the item's first byte
-	itemEnd  int   // set when an item completes
-	itemBase int64 // stream offset of the item's first byte
-	cur      uint32
-	curAttr  uint32
-	quote    byte
-	textTok  int32 // open text or CDATA token, or -1
-	scratch  *[]byte
-	tp       *tape
-	view     doc
-	pendEnd  bool // a self-closing stream header: the stream end comes next
-	err      error
-	offset   int64 // stream bytes consumed before the current call's input
+	inItem    bool
+	kind      uint8
+	st        uint8
+	pos       int   // where scanning resumes, relative to the item's first byte
+	itemEnd   int   // set when an item completes
+	itemBase  int64 // stream offset of the item's first byte
+	cur       uint32
+	curAttr   uint32
+	quote     byte
+	attrBloom uint64 // names of the attributes seen in the current tag
+	tagFlags  uint8  // 1: the current tag declares namespaces or has prefixed attributes
+	defNS     nsRef  // the default namespace in scope
+	textTok   int32  // open text or CDATA token, or -1
+	scratch   *[]byte
+	tp        *tape
+	view      doc
+	pendEnd   bool // a self-closing stream header: the stream end comes next
+	err       error
+	offset    int64 // stream bytes consumed before the current call's input
 
 	// The stream header, kept until Reset.
 	hdrBuf []byte
@@ -138,6 +141,22 @@ func (d *Decoder) Buffered() int {
 		return 0
 	}
 	return len(*d.scratch)
+}
+
+// growScratch makes room for need bytes without ever reserving more than
+// limit: plain append would double past it.
+func growScratch(s []byte, need, limit int) []byte {
+	if need <= cap(s) {
+		return s
+	}
+	n := 2 * cap(s)
+	if n < need {
+		n = need
+	}
+	if n > limit {
+		n = limit
+	}
+	return append(make([]byte, 0, n), s...)
 }
 
 func putScratch(s *[]byte) {
@@ -242,26 +261,29 @@ func (d *Decoder) startItem(at int64) {
 	if d.tp == nil {
 		d.tp = getTape()
 	}
+	d.defNS = d.lookupDefault()
 }
 
 // scanDirect scans an item that starts at p[i] straight out of p. It returns
 // EventNone with n < len(p) only after an XML declaration.
 func (d *Decoder) scanDirect(p []byte, i int) (Event, int, error) {
 	win := p[i:]
+	if lim := d.itemLimit(); len(win) > lim {
+		// Never look past the limit: the outcome must not depend on how
+		// the input was split (an error after the limit is not reached).
+		win = win[:lim]
+	}
 	done, err := d.scan(win)
 	if err != nil {
 		return EventNone, 0, err
 	}
 	if done {
 		end := d.itemEnd
-		if end > d.itemLimit() {
-			return EventNone, 0, d.failItem(PolicyViolation, "element larger than the size limit", d.itemLimit())
-		}
 		ev := d.finishItem(win[:end])
 		d.offset += int64(i + end)
 		return ev, i + end, nil
 	}
-	if len(win) > d.itemLimit() {
+	if len(win) < len(p)-i {
 		return EventNone, 0, d.failItem(PolicyViolation, "element larger than the size limit", d.itemLimit())
 	}
 	s := scratchPool.Get().(*[]byte)
@@ -281,6 +303,7 @@ func (d *Decoder) resume(p []byte) (Event, int, error) {
 	if take > len(p) {
 		take = len(p)
 	}
+	s = growScratch(s, old+take, d.itemLimit())
 	s = append(s, p[:take]...)
 	*d.scratch = s
 	done, err := d.scan(s)

@@ -18,8 +18,9 @@ type Limits struct {
 	MaxAttrs int
 	// MaxNameLen bounds element and attribute names (prefix included).
 	MaxNameLen int
-	// MaxNodes bounds elements plus text runs in one top-level element; it
-	// is what bounds the tape a hostile stanza of tiny elements could build.
+	// MaxNodes bounds the elements plus text runs, and separately the
+	// attributes, in one top-level element; it is what bounds the tape a
+	// hostile stanza of tiny elements could build.
 	MaxNodes int
 }
 

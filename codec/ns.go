@@ -11,8 +11,12 @@ func (d *Decoder) finishStartTag(buf []byte, pos int, empty bool) error {
 	el.nattr = uint16(len(t.attrs) - int(el.attr))
 	el.inner = uint32(pos)
 	nsLen := len(t.ns)
+	outerDef := d.defNS
 	attrs := t.attrs[el.attr:]
 	prefixed := false
+	if d.tagFlags == 0 {
+		attrs = attrs[:0] // nothing to declare or resolve
+	}
 	for i := range attrs {
 		a := &attrs[i]
 		q := buf[a.start : a.start+uint32(a.qlen)]
@@ -24,6 +28,7 @@ func (d *Decoder) finishStartTag(buf []byte, pos int, empty bool) error {
 				return d.failItem(NotWellFormed, "reserved namespace as the default namespace", int(a.start))
 			}
 			t.ns = append(t.ns, nsDecl{isDef: true, uri: uri})
+			d.defNS = uri
 		case a.plen != 0 && string(q[:a.plen]) == "xmlns":
 			a.decl = 2
 			prefix := q[a.plen+1:]
@@ -43,7 +48,7 @@ func (d *Decoder) finishStartTag(buf []byte, pos int, empty bool) error {
 		}
 	}
 	if el.plen == 0 {
-		el.ns = d.lookupDefault()
+		el.ns = d.defNS
 	} else {
 		prefix := buf[el.start+1 : el.start+1+uint32(el.plen)]
 		if string(prefix) == "xmlns" {
@@ -73,9 +78,10 @@ func (d *Decoder) finishStartTag(buf []byte, pos int, empty bool) error {
 		el.end = uint32(pos)
 		el.next = uint32(len(t.toks))
 		t.ns = t.ns[:nsLen]
+		d.defNS = outerDef
 		return nil
 	}
-	t.open = append(t.open, openElt{tok: d.cur, nsLen: uint32(nsLen)})
+	t.open = append(t.open, openElt{tok: d.cur, nsLen: uint32(nsLen), def: outerDef})
 	return nil
 }
 

@@ -57,6 +57,10 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 				}
 				d.kind, d.st, pos = itemDecl, stXMLDecl, 6
 			case '!':
+				if len(buf) < 3 {
+					d.pos = pos
+					return false, nil
+				}
 				reason := "markup declaration"
 				if bytes.HasPrefix(buf, []byte("<!-")) {
 					reason = "comment"
@@ -124,7 +128,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 					return false, err
 				}
 				pos += len(cdataOpen)
-				t.toks = append(t.toks, tok{kind: tkCDATA, start: uint32(pos), end: uint32(pos)})
+				t.pushTok(tok{kind: tkCDATA, start: uint32(pos), end: uint32(pos)}, d.lim.MaxNodes)
 				d.textTok = int32(len(t.toks) - 1)
 				d.st = stCDATA
 			case '?':
@@ -148,13 +152,15 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 					return false, err
 				}
 				d.cur = uint32(len(t.toks))
-				t.toks = append(t.toks, tok{
+				d.attrBloom = 0
+				d.tagFlags = 0
+				t.pushTok(tok{
 					kind:  tkElem,
 					start: uint32(pos),
 					qlen:  uint16(end - pos - 1),
 					plen:  uint16(colon),
 					attr:  uint32(len(t.attrs)),
-				})
+				}, d.lim.MaxNodes)
 				pos = end
 				d.st = stInTag
 			}
@@ -219,10 +225,37 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 				if len(t.attrs)-int(el.attr) >= d.lim.MaxAttrs {
 					return false, d.failItem(PolicyViolation, "too many attributes", pos)
 				}
+				if len(t.attrs) >= d.lim.MaxNodes {
+					return false, d.failItem(PolicyViolation, "too many attributes in one element tree", pos)
+				}
 				d.curAttr = uint32(len(t.attrs))
-				t.attrs = append(t.attrs, attr{start: uint32(pos), qlen: uint16(end - pos), plen: uint16(colon)})
+				t.pushAttr(attr{start: uint32(pos), qlen: uint16(end - pos), plen: uint16(colon)}, d.lim.MaxNodes)
+				if colon != 0 || (end-pos == 5 && string(buf[pos:end]) == "xmlns") {
+					d.tagFlags = 1 // the tag has declarations or prefixed attributes
+				}
 				pos = end
 				d.st = stAttrEq
+				// Fast path: name='value' wholly in buf, the common case.
+				if end+1 < len(buf) && buf[end] == '=' && (buf[end+1] == '\'' || buf[end+1] == '"') {
+					q := buf[end+1]
+					vs := end + 2
+					j := bytes.IndexByte(buf[vs:], q)
+					if j < 0 {
+						break
+					}
+					ve := vs + j
+					k, fl, cond, why := charScan(buf, vs, ve, modeAttr)
+					if cond != "" {
+						return false, d.failItem(cond, why, k)
+					}
+					a := &t.attrs[d.curAttr]
+					a.vstart, a.vend, a.flags = uint32(vs), uint32(ve), fl
+					pos = ve + 1
+					if err := d.checkDupAttr(buf); err != nil {
+						return false, err
+					}
+					d.st = stInTag
+				}
 			}
 
 		case stAttrEq:
@@ -290,7 +323,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 						if err := d.addNode(); err != nil {
 							return false, err
 						}
-						t.toks = append(t.toks, tok{kind: tkText, start: uint32(pos)})
+						t.pushTok(tok{kind: tkText, start: uint32(pos)}, d.lim.MaxNodes)
 						d.textTok = int32(len(t.toks) - 1)
 					}
 					tt := &t.toks[d.textTok]
@@ -342,6 +375,19 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 			return false, nil
 
 		case stEndName:
+			if d.kind == itemElement {
+				// Fast path: the name must be the open element's; compare
+				// it directly and check that the name ends there.
+				top := &t.toks[t.open[len(t.open)-1].tok]
+				q := buf[top.start+1 : top.start+1+uint32(top.qlen)]
+				if e := pos + 2 + len(q); e < len(buf) && bytes.Equal(buf[pos+2:e], q) {
+					if c := buf[e]; c == '>' || isSpace(c) {
+						pos = e
+						d.st = stEndTail
+						continue
+					}
+				}
+			}
 			end, _, complete, ok := scanName(buf, pos+2)
 			if end-pos-2 > d.lim.MaxNameLen {
 				return false, d.failItem(PolicyViolation, "element name too long", pos)
@@ -386,6 +432,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 			o := t.open[len(t.open)-1]
 			t.open = t.open[:len(t.open)-1]
 			t.ns = t.ns[:o.nsLen]
+			d.defNS = o.def
 			el := &t.toks[o.tok]
 			el.end = uint32(pos)
 			el.next = uint32(len(t.toks))
@@ -412,11 +459,20 @@ func (d *Decoder) addNode() error {
 // caught when the start tag ends and prefixes are resolved.)
 func (d *Decoder) checkDupAttr(buf []byte) error {
 	t := d.tp
-	a := t.attrs[d.curAttr]
+	a := &t.attrs[d.curAttr]
 	name := buf[a.start : a.start+uint32(a.qlen)]
-	for i := t.toks[d.cur].attr; i < d.curAttr; i++ {
-		b := t.attrs[i]
-		if b.qlen == a.qlen && bytes.Equal(name, buf[b.start:b.start+uint32(b.qlen)]) {
+	c0 := name[0]
+	// A 64-bit filter over (first byte, last byte, length) of the names seen
+	// in this tag: compare names only on a possible repeat.
+	bit := uint64(1) << ((uint(c0)*7 + uint(name[len(name)-1])*3 + uint(len(name))) & 63)
+	if d.attrBloom&bit == 0 {
+		d.attrBloom |= bit
+		return nil
+	}
+	attrs := t.attrs[t.toks[d.cur].attr : d.curAttr+1]
+	for i := range attrs[:len(attrs)-1] {
+		b := &attrs[i]
+		if b.qlen == a.qlen && buf[b.start] == c0 && bytes.Equal(name, buf[b.start:b.start+uint32(b.qlen)]) {
 			return d.failItem(NotWellFormed, "duplicate attribute", int(a.start))
 		}
 	}

@@ -73,6 +73,7 @@ type tape struct {
 type openElt struct {
 	tok   uint32
 	nsLen uint32 // len(ns) before this element's declarations
+	def   nsRef  // the default namespace in scope before this element
 }
 
 var tapePool = sync.Pool{New: func() any {
@@ -86,10 +87,12 @@ var tapePool = sync.Pool{New: func() any {
 
 // Buffers past these capacities are dropped rather than pooled, so one huge
 // stanza does not pin memory for the life of the process.
+// The pool is emptied by the garbage collector, so a pooled buffer pins
+// memory only while stanzas keep arriving.
 const (
-	maxPooledToks  = 4096
-	maxPooledAttrs = 4096
-	maxPooledDec   = 64 << 10
+	maxPooledToks  = 1 << 14
+	maxPooledAttrs = 1 << 14
+	maxPooledDec   = 2 * DefaultMaxStanzaSize
 )
 
 func getTape() *tape { return tapePool.Get().(*tape) }
@@ -105,4 +108,23 @@ func putTape(t *tape) {
 // scratchPool holds buffers for items split across reads.
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-const maxPooledScratch = 64 << 10
+const maxPooledScratch = 2 * DefaultMaxStanzaSize
+
+// pushTok and pushAttr grow the tape by doubling: append's 1.25x growth for
+// large slices would allocate about five times the final size in all, which
+// a hostile stanza of tiny elements would exploit.
+func (t *tape) pushTok(k tok, limit int) {
+	if len(t.toks) == cap(t.toks) {
+		n := max(min(2*cap(t.toks)+16, limit), len(t.toks)+1)
+		t.toks = append(make([]tok, 0, n), t.toks...)
+	}
+	t.toks = append(t.toks, k)
+}
+
+func (t *tape) pushAttr(a attr, limit int) {
+	if len(t.attrs) == cap(t.attrs) {
+		n := max(min(2*cap(t.attrs)+16, limit), len(t.attrs)+1)
+		t.attrs = append(make([]attr, 0, n), t.attrs...)
+	}
+	t.attrs = append(t.attrs, a)
+}
