@@ -203,6 +203,18 @@ func (d *Decoder) itemLimit() int {
 	return d.lim.MaxHeaderSize
 }
 
+// limitFor is the size limit of an item whose kind is not known yet, from
+// the byte after its '<' (what stItemStart will decide the kind by). The
+// window an item is scanned in must be bounded by the limit of its kind, or
+// an element would be held to MaxHeaderSize when it arrives in one piece and
+// to MaxStanzaSize when it arrives in several.
+func (d *Decoder) limitFor(c byte) int {
+	if c == '?' || c == '!' || c == '/' || (!d.fragment && d.phase == phaseProlog) {
+		return d.lim.MaxHeaderSize
+	}
+	return d.lim.MaxStanzaSize
+}
+
 // Next decodes the next event from p, which continues the bytes given to
 // earlier calls. It returns what it found and how many bytes of p it
 // consumed; the caller passes p[n:] next time. EventNone means all of p was
@@ -268,10 +280,12 @@ func (d *Decoder) startItem(at int64) {
 // EventNone with n < len(p) only after an XML declaration.
 func (d *Decoder) scanDirect(p []byte, i int) (Event, int, error) {
 	win := p[i:]
-	if lim := d.itemLimit(); len(win) > lim {
-		// Never look past the limit: the outcome must not depend on how
-		// the input was split (an error after the limit is not reached).
-		win = win[:lim]
+	// Never look past the limit: the outcome must not depend on how the
+	// input was split (an error after the limit is not reached).
+	if len(win) > 1 {
+		if lim := d.limitFor(win[1]); len(win) > lim {
+			win = win[:lim]
+		}
 	}
 	done, err := d.scan(win)
 	if err != nil {
@@ -299,11 +313,22 @@ func (d *Decoder) scanDirect(p []byte, i int) (Event, int, error) {
 func (d *Decoder) resume(p []byte) (Event, int, error) {
 	s := *d.scratch
 	old := len(s)
-	take := d.itemLimit() - old
+	limit := d.itemLimit()
+	if d.kind == 0 {
+		// The kind is decided by the byte after the '<', which may only
+		// be arriving now.
+		switch {
+		case old > 1:
+			limit = d.limitFor(s[1])
+		case len(p) > 0:
+			limit = d.limitFor(p[0])
+		}
+	}
+	take := limit - old
 	if take > len(p) {
 		take = len(p)
 	}
-	s = growScratch(s, old+take, d.itemLimit())
+	s = growScratch(s, old+take, limit)
 	s = append(s, p[:take]...)
 	*d.scratch = s
 	done, err := d.scan(s)
