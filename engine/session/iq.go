@@ -1,0 +1,112 @@
+package session
+
+import (
+	"xmppd/codec"
+)
+
+// Features the server advertises in disco#info (XEP-0030).
+var serverFeatures = []string{
+	nsDiscoInfo,
+	nsDiscoItems,
+	nsPing,
+	nsVersion,
+	nsRegister,
+}
+
+// toServer handles stanzas addressed to a hosted domain itself.
+func (s *Session) toServer(e codec.Element, r reply, child codec.Element) {
+	switch r.kind {
+	case "iq":
+		if r.typ == "result" || r.typ == "error" {
+			s.iqResponse(r)
+			return
+		}
+		s.serverIQ(r, child, true)
+	case "message":
+		if r.typ != "headline" && r.typ != "error" && r.typ != "groupchat" {
+			s.sendError(r, errCancel, "service-unavailable", "")
+		}
+	}
+	// Presence to the server itself has no effect.
+}
+
+// accountIQ handles iqs the server answers on behalf of the user's own
+// account (no 'to', or the user's bare JID).
+func (s *Session) accountIQ(e codec.Element, r reply, child codec.Element) {
+	s.serverIQ(r, child, false)
+}
+
+// iqResponse handles results and errors sent to the server: the answer to
+// our keepalive ping, or nothing we asked for (ignored, RFC 6120 §8.2.3).
+func (s *Session) iqResponse(r reply) {
+	if s.pingID != "" && r.id == s.pingID {
+		s.pingID = ""
+	}
+}
+
+// serverIQ dispatches a get or set by its payload's namespace.
+func (s *Session) serverIQ(r reply, child codec.Element, domain bool) {
+	ns := string(child.NS())
+	name := string(child.Name())
+	switch {
+	case ns == nsPing && name == "ping" && r.typ == "get":
+		s.sendResult(r, nil)
+	case ns == nsDiscoInfo && name == "query" && r.typ == "get":
+		if len(child.Attr("node")) > 0 {
+			s.sendError(r, errCancel, "item-not-found", "")
+			return
+		}
+		b := []byte("<query xmlns='" + nsDiscoInfo + "'>")
+		if domain {
+			b = append(b, "<identity category='server' type='im' name='xmppd'/>"...)
+			for _, f := range serverFeatures {
+				b = codec.AppendEmpty(b, "feature", "var", f)
+			}
+		} else {
+			b = append(b, "<identity category='account' type='registered'/>"...)
+			b = codec.AppendEmpty(b, "feature", "var", nsDiscoInfo)
+		}
+		b = append(b, "</query>"...)
+		s.sendResult(r, b)
+	case ns == nsDiscoItems && name == "query" && r.typ == "get":
+		if len(child.Attr("node")) > 0 {
+			s.sendError(r, errCancel, "item-not-found", "")
+			return
+		}
+		s.sendResult(r, []byte("<query xmlns='"+nsDiscoItems+"'/>"))
+	case ns == nsVersion && name == "query" && r.typ == "get" && domain:
+		b := []byte("<query xmlns='" + nsVersion + "'><name>xmppd</name>")
+		b = codec.AppendTextElement(b, "version", s.srv.cfg.Version)
+		b = append(b, "</query>"...)
+		s.sendResult(r, b)
+	case ns == nsRegister && name == "query":
+		s.registerPostAuth(r, child)
+	case ns == nsSession && name == "session" && r.typ == "set":
+		// Legacy session establishment (RFC 3921 §3): a no-op today.
+		s.sendResult(r, nil)
+	case ns == nsBind && name == "bind":
+		s.sendError(r, errCancel, "not-allowed", "a resource is already bound")
+	default:
+		s.sendError(r, errCancel, "service-unavailable", "")
+	}
+}
+
+// PingID starts a keepalive ping (XEP-0199 §4.2) and returns its id; ""
+// when one is already outstanding or the session is not established.
+func (s *Session) SendPing() string {
+	if s.phase != phEstablished || s.pingID != "" {
+		return ""
+	}
+	s.pingID = "ping-" + randomID()[:8]
+	b := append(s.out[:0], "<iq type='get'"...)
+	b = codec.AppendAttr(b, "id", s.pingID)
+	b = codec.AppendAttr(b, "from", s.dom.name)
+	b = codec.AppendAttr(b, "to", s.full.String())
+	b = append(b, "><ping xmlns='"+nsPing+"'/></iq>"...)
+	s.out = b
+	s.t.Send(b)
+	return s.pingID
+}
+
+// PingAnswered reports whether the ping with id was answered.
+func (s *Session) PingAnswered(id string) bool { return s.pingID != id }

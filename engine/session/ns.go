@@ -1,0 +1,20 @@
+package session
+
+// Namespaces the session speaks.
+const (
+	NSClient     = "jabber:client"
+	nsStreams    = "http://etherx.jabber.org/streams"
+	nsStreamErr  = "urn:ietf:params:xml:ns:xmpp-streams"
+	nsStanzaErr  = "urn:ietf:params:xml:ns:xmpp-stanzas"
+	nsTLS        = "urn:ietf:params:xml:ns:xmpp-tls"
+	nsSASL       = "urn:ietf:params:xml:ns:xmpp-sasl"
+	nsBind       = "urn:ietf:params:xml:ns:xmpp-bind"
+	nsSession    = "urn:ietf:params:xml:ns:xmpp-session"
+	nsDiscoInfo  = "http://jabber.org/protocol/disco#info"
+	nsDiscoItems = "http://jabber.org/protocol/disco#items"
+	nsPing       = "urn:xmpp:ping"
+	nsVersion    = "jabber:iq:version"
+	nsRegister   = "jabber:iq:register"
+	nsRegFeature = "http://jabber.org/features/iq-register"
+	nsXML        = "http://www.w3.org/XML/1998/namespace"
+)

@@ -1,0 +1,483 @@
+package session
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/hex"
+	"net/netip"
+	"sync/atomic"
+
+	"xmppd/codec"
+	"xmppd/engine/sasl"
+	"xmppd/internal/jid"
+)
+
+// Transport is how a session reaches its peer. Methods other than Enqueue
+// and Post are called only on the session's owner goroutine.
+type Transport interface {
+	// Send writes b to the peer in order; the transport copies what it
+	// cannot write at once, so b may be reused when Send returns.
+	Send(b []byte)
+	// Enqueue hands a routed stanza to the transport from any goroutine;
+	// the transport owns b afterwards. False when the peer is gone or its
+	// queue is over its cap (the transport then closes it).
+	Enqueue(b []byte) bool
+	// StartTLS turns the stream into TLS after <proceed/> was sent: the
+	// bytes after the current element are the client's TLS handshake.
+	StartTLS() error
+	// ResetStream restarts the XML parser after the current element (after
+	// STARTTLS and after SASL success).
+	ResetStream()
+	// Close ends the connection once what was sent is flushed.
+	Close()
+	// Post runs fn on the owner goroutine; safe from any goroutine. False
+	// when the transport is already closed (fn will not run).
+	Post(fn func()) bool
+	// Resume tells the transport that a Busy session takes input again.
+	Resume()
+	// Info describes the connection as it is now.
+	Info() TransportInfo
+}
+
+// TransportInfo describes a connection.
+type TransportInfo struct {
+	Remote      netip.Addr
+	Secure      bool                 // TLS in place
+	CanStartTLS bool                 // STARTTLS could be offered now
+	TLS         *tls.ConnectionState // when Secure
+}
+
+// Stream phases.
+const (
+	phHeader      uint8 = iota // waiting for a stream header
+	phNegotiating              // stream open, before bind
+	phEstablished              // resource bound
+	phClosed
+)
+
+// Session is one client stream. See the package documentation for which
+// goroutine may call what.
+type Session struct {
+	srv *Server
+	t   Transport
+
+	phase      uint8
+	headerSent bool
+	dom        *domain
+	streamID   string
+	authUser   string // set by SASL success
+	full       jid.JID
+	bound      bool
+	mech       sasl.Mechanism
+	attempts   int
+	busy       bool
+	tlsStarted bool
+	pingID     string
+
+	// avail packs the presence the router reads from other goroutines: bit
+	// 8 set when available, the low byte the priority.
+	avail atomic.Uint32
+
+	out []byte // response scratch, owner goroutine only
+}
+
+// New returns a session for a new connection on transport t.
+func (s *Server) New(t Transport) *Session {
+	s.Stats.Streams.Add(1)
+	return &Session{srv: s, t: t}
+}
+
+// JID is the bound full JID (zero before bind).
+func (s *Session) JID() jid.JID { return s.full }
+
+// Bound reports whether a resource is bound.
+func (s *Session) Bound() bool { return s.bound }
+
+// Busy reports whether the session waits for a worker and wants no input.
+func (s *Session) Busy() bool { return s.busy }
+
+// Closed reports whether the stream has ended.
+func (s *Session) IsClosed() bool { return s.phase == phClosed }
+
+// Deliver implements router.Session: a stanza routed to this session.
+func (s *Session) Deliver(b []byte) bool { return s.t.Enqueue(b) }
+
+// Available implements router.Session.
+func (s *Session) Available() (bool, int8) {
+	v := s.avail.Load()
+	return v&0x100 != 0, int8(v)
+}
+
+func (s *Session) setAvailable(ok bool, prio int8) {
+	v := uint32(uint8(prio))
+	if ok {
+		v |= 0x100
+	}
+	s.avail.Store(v)
+}
+
+func randomID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// HandleHeader answers a stream header (RFC 6120 §4.7).
+func (s *Session) HandleHeader(h *codec.Header) {
+	if s.phase != phHeader {
+		s.StreamError("bad-format", "unexpected stream header")
+		return
+	}
+	to := string(h.To())
+	d := s.srv.domains[to]
+	if s.dom != nil && d != s.dom {
+		d = nil // a restarted stream must name the same domain
+	}
+	s.streamID = randomID()
+	from := s.srv.first.name
+	if d != nil {
+		from = d.name
+	}
+	s.out = codec.AppendStreamHeader(s.out[:0], codec.StreamHeader{
+		NS: NSClient, From: from, ID: s.streamID, Version: "1.0", Lang: "en",
+	})
+	s.t.Send(s.out)
+	s.headerSent = true
+	switch {
+	case d == nil:
+		s.StreamError("host-unknown", "this server does not serve "+quoteDomain(to))
+		return
+	case string(h.ContentNS()) != NSClient:
+		s.StreamError("invalid-namespace", "the content namespace must be jabber:client")
+		return
+	case len(h.Version()) == 0 || h.Version()[0] != '1':
+		s.StreamError("unsupported-version", "only XMPP 1.0 streams are supported")
+		return
+	}
+	s.dom = d
+	s.phase = phNegotiating
+	s.sendFeatures()
+}
+
+func quoteDomain(d string) string {
+	if d == "" {
+		return "an empty domain"
+	}
+	return "'" + d + "'"
+}
+
+func (s *Session) channel() sasl.Channel {
+	info := s.t.Info()
+	if !info.Secure {
+		return sasl.Channel{}
+	}
+	ch, err := sasl.TLSChannel(info.TLS)
+	if err != nil {
+		return sasl.Channel{TLS: true}
+	}
+	return ch
+}
+
+func (s *Session) sendFeatures() {
+	info := s.t.Info()
+	b := append(s.out[:0], "<stream:features>"...)
+	if s.authUser == "" {
+		tlsNeeded := s.srv.cfg.TLS == TLSRequired && !info.Secure
+		if !info.Secure && info.CanStartTLS && s.srv.cfg.TLS != TLSOff {
+			b = append(b, "<starttls xmlns='"+nsTLS+"'>"...)
+			if tlsNeeded {
+				b = append(b, "<required/>"...)
+			}
+			b = append(b, "</starttls>"...)
+		}
+		if !tlsNeeded {
+			if mechs := s.dom.sasl.Mechanisms(s.channel()); len(mechs) > 0 {
+				b = append(b, "<mechanisms xmlns='"+nsSASL+"'>"...)
+				for _, m := range mechs {
+					b = codec.AppendTextElement(b, "mechanism", m)
+				}
+				b = append(b, "</mechanisms>"...)
+			}
+			if s.registrationAllowed() {
+				b = append(b, "<register xmlns='"+nsRegFeature+"'/>"...)
+			}
+		}
+	} else {
+		b = append(b, "<bind xmlns='"+nsBind+"'/><session xmlns='"+nsSession+"'><optional/></session>"...)
+	}
+	b = append(b, "</stream:features>"...)
+	s.out = b
+	s.t.Send(b)
+}
+
+// HandleElement processes one top-level element.
+func (s *Session) HandleElement(e codec.Element) {
+	switch s.phase {
+	case phNegotiating:
+		s.negotiate(e)
+	case phEstablished:
+		s.srv.Stats.StanzasIn.Add(1)
+		s.route(e)
+	case phHeader:
+		s.StreamError("not-authorized", "an element before the stream header")
+	}
+}
+
+// HandleStreamEnd answers the peer's closing tag.
+func (s *Session) HandleStreamEnd() {
+	if s.phase == phClosed {
+		return
+	}
+	s.t.Send([]byte("</stream:stream>"))
+	s.closeNow()
+}
+
+// HandleDecodeError ends the stream with the condition the codec chose.
+func (s *Session) HandleDecodeError(err error) {
+	if ce, ok := err.(*codec.Error); ok {
+		s.StreamError(string(ce.Condition), ce.Reason)
+		return
+	}
+	s.StreamError("internal-server-error", "")
+}
+
+// HandleClosed is told that the connection is gone, whatever the reason.
+func (s *Session) HandleClosed() {
+	s.phase = phClosed
+	if s.bound {
+		s.bound = false
+		s.srv.cfg.Router.Unbind(s)
+		s.srv.Stats.Bound.Add(-1)
+		s.setAvailable(false, 0)
+	}
+}
+
+// StreamError sends a stream error with an optional text and closes the
+// stream (RFC 6120 §4.9). Safe to call more than once.
+func (s *Session) StreamError(cond, text string) {
+	if s.phase == phClosed {
+		return
+	}
+	s.srv.Stats.StreamErrors.Add(1)
+	b := s.out[:0]
+	if !s.headerSent {
+		from := s.srv.first.name
+		if s.dom != nil {
+			from = s.dom.name
+		}
+		b = codec.AppendStreamHeader(b, codec.StreamHeader{NS: NSClient, From: from, ID: randomID(), Version: "1.0"})
+		s.headerSent = true
+	}
+	b = append(b, "<stream:error><"...)
+	b = append(b, cond...)
+	b = append(b, " xmlns='"+nsStreamErr+"'/>"...)
+	if text != "" {
+		b = append(b, "<text xmlns='"+nsStreamErr+"' xml:lang='en'>"...)
+		b = codec.AppendText(b, text)
+		b = append(b, "</text>"...)
+	}
+	b = append(b, "</stream:error></stream:stream>"...)
+	s.out = b
+	s.t.Send(b)
+	s.closeNow()
+}
+
+func (s *Session) closeNow() {
+	s.HandleClosed()
+	s.t.Close()
+}
+
+// Kick ends the stream from another goroutine (a conflicting bind, an
+// account removal, an admin): the stream error is sent on the owner.
+func (s *Session) Kick(cond, text string) {
+	s.t.Post(func() { s.StreamError(cond, text) })
+}
+
+// negotiate handles elements before a resource is bound.
+func (s *Session) negotiate(e codec.Element) {
+	ns := string(e.NS())
+	name := string(e.Name())
+	switch {
+	case ns == nsTLS && name == "starttls":
+		s.startTLS()
+	case ns == nsSASL && name == "auth":
+		s.saslAuth(e)
+	case ns == nsSASL && name == "response":
+		s.saslResponse(e)
+	case ns == nsSASL && name == "abort":
+		s.mech = nil
+		s.saslFailure("aborted", "")
+	case ns == NSClient && name == "iq" && s.authUser == "" && e.FirstChild().Is("query", nsRegister):
+		s.registerPreAuth(e)
+	case ns == NSClient && name == "iq" && s.authUser != "":
+		s.negotiateIQ(e)
+	case ns == NSClient && (name == "message" || name == "presence" || name == "iq"):
+		s.StreamError("not-authorized", "authenticate and bind a resource before sending stanzas")
+	default:
+		s.StreamError("unsupported-stanza-type", "")
+	}
+}
+
+func (s *Session) startTLS() {
+	info := s.t.Info()
+	if info.Secure || !info.CanStartTLS || s.srv.cfg.TLS == TLSOff || s.authUser != "" {
+		s.t.Send([]byte("<failure xmlns='" + nsTLS + "'/></stream:stream>"))
+		s.closeNow()
+		return
+	}
+	s.t.Send([]byte("<proceed xmlns='" + nsTLS + "'/>"))
+	if err := s.t.StartTLS(); err != nil {
+		s.closeNow()
+		return
+	}
+	s.t.ResetStream()
+	s.phase = phHeader
+}
+
+func (s *Session) saslAuth(e codec.Element) {
+	info := s.t.Info()
+	if s.authUser != "" {
+		s.StreamError("policy-violation", "already authenticated")
+		return
+	}
+	if s.srv.cfg.TLS == TLSRequired && !info.Secure {
+		s.saslFailure("encryption-required", "")
+		return
+	}
+	if s.srv.authLim.exceeded(info.Remote) {
+		s.saslFailure("temporary-auth-failure", "too many failed attempts from your address; try again later")
+		return
+	}
+	m, err := s.dom.sasl.Start(string(e.Attr("mechanism")), s.channel())
+	if err != nil {
+		s.saslError(err)
+		return
+	}
+	s.mech = m
+	data, ok := decodeSASL(e.Text())
+	if !ok {
+		s.mech = nil
+		s.saslFailure("incorrect-encoding", "")
+		return
+	}
+	if data == nil {
+		// No initial response: ask for it with an empty challenge.
+		s.t.Send([]byte("<challenge xmlns='" + nsSASL + "'/>"))
+		return
+	}
+	s.saslStep(data)
+}
+
+func (s *Session) saslResponse(e codec.Element) {
+	if s.mech == nil {
+		s.saslFailure("malformed-request", "no authentication in progress")
+		return
+	}
+	data, ok := decodeSASL(e.Text())
+	if !ok {
+		s.mech = nil
+		s.saslFailure("incorrect-encoding", "")
+		return
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	s.saslStep(data)
+}
+
+// decodeSASL decodes the base64 payload of <auth/> or <response/>: nil for
+// no payload, empty for "=" (an empty message), ok=false for bad base64.
+func decodeSASL(text []byte) ([]byte, bool) {
+	if len(text) == 0 {
+		return nil, true
+	}
+	if len(text) == 1 && text[0] == '=' {
+		return []byte{}, true
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+	n, err := base64.StdEncoding.Strict().Decode(out, text)
+	if err != nil {
+		return nil, false
+	}
+	return out[:n], true
+}
+
+// saslStep runs one SASL step on a worker; input pauses meanwhile.
+func (s *Session) saslStep(data []byte) {
+	m := s.mech
+	s.busy = true
+	ok := s.srv.goWork(func() {
+		out, done, err := m.Step(data)
+		s.t.Post(func() { s.saslResult(m, out, done, err) })
+	})
+	if !ok {
+		s.busy = false
+		s.mech = nil
+		s.saslFailure("temporary-auth-failure", "server busy")
+	}
+}
+
+func (s *Session) saslResult(m sasl.Mechanism, out []byte, done bool, err error) {
+	s.busy = false
+	defer s.t.Resume()
+	if s.phase == phClosed || m != s.mech {
+		return
+	}
+	if err != nil {
+		s.mech = nil
+		s.saslError(err)
+		return
+	}
+	if !done {
+		b := append(s.out[:0], "<challenge xmlns='"+nsSASL+"'>"...)
+		b = base64.StdEncoding.AppendEncode(b, out)
+		b = append(b, "</challenge>"...)
+		s.out = b
+		s.t.Send(b)
+		return
+	}
+	s.mech = nil
+	s.authUser = m.Username()
+	s.srv.Stats.AuthOK.Add(1)
+	b := append(s.out[:0], "<success xmlns='"+nsSASL+"'>"...)
+	b = base64.StdEncoding.AppendEncode(b, out)
+	b = append(b, "</success>"...)
+	s.out = b
+	s.t.Send(b)
+	s.t.ResetStream()
+	s.phase = phHeader
+}
+
+func (s *Session) saslError(err error) {
+	cond, text := "not-authorized", ""
+	if se, ok := err.(*sasl.Error); ok {
+		cond, text = string(se.Condition), se.Text
+	}
+	s.saslFailure(cond, text)
+}
+
+// saslFailure reports a failed attempt; past the retry limit the stream is
+// closed (RFC 6120 §6.4.5).
+func (s *Session) saslFailure(cond, text string) {
+	s.srv.Stats.AuthFailed.Add(1)
+	b := append(s.out[:0], "<failure xmlns='"+nsSASL+"'><"...)
+	b = append(b, cond...)
+	b = append(b, "/>"...)
+	if text != "" {
+		b = append(b, "<text xml:lang='en'>"...)
+		b = codec.AppendText(b, text)
+		b = append(b, "</text>"...)
+	}
+	b = append(b, "</failure>"...)
+	s.out = b
+	s.t.Send(b)
+	if cond == "aborted" {
+		return
+	}
+	s.srv.authLim.add(s.t.Info().Remote)
+	s.attempts++
+	if s.attempts >= s.srv.cfg.MaxAuthAttempts {
+		s.StreamError("policy-violation", "too many failed authentication attempts")
+	}
+}
