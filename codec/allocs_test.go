@@ -62,3 +62,27 @@ func TestIdleDecoderHoldsNothing(t *testing.T) {
 		t.Fatal("a partial stanza must be buffered")
 	}
 }
+
+// TestReleaseAfterLastEvent: after the last event of a read, Release leaves
+// an idle decoder holding nothing, and decoding goes on normally.
+func TestReleaseAfterLastEvent(t *testing.T) {
+	d := NewDecoder(Limits{})
+	p := []byte(hdr + "<presence/>")
+	for len(p) > 0 {
+		_, n, err := d.Next(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p = p[n:]
+	}
+	if d.tp == nil {
+		t.Fatal("the last element's tape should still back its view")
+	}
+	d.Release()
+	if d.tp != nil || d.scratch != nil {
+		t.Fatal("Release kept buffers")
+	}
+	if err := feed(d, "<message><body>x</body></message>", 1<<10); err != nil {
+		t.Fatal(err)
+	}
+}

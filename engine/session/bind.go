@@ -48,11 +48,10 @@ func (s *Session) bind(r reply, child codec.Element) {
 	s.bound = true
 	s.srv.Stats.Bound.Add(1)
 	s.phase = phEstablished
-	b := append(s.out[:0], "<iq type='result'"...)
+	b := append(getBuf(), "<iq type='result'"...)
 	b = codec.AppendAttr(b, "id", r.id)
 	b = append(b, "><bind xmlns='"+nsBind+"'>"...)
 	b = codec.AppendTextElement(b, "jid", full.String())
 	b = append(b, "</bind></iq>"...)
-	s.out = b
-	s.t.Send(b)
+	s.send(b)
 }

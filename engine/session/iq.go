@@ -98,13 +98,12 @@ func (s *Session) SendPing() string {
 		return ""
 	}
 	s.pingID = "ping-" + randomID()[:8]
-	b := append(s.out[:0], "<iq type='get'"...)
+	b := append(getBuf(), "<iq type='get'"...)
 	b = codec.AppendAttr(b, "id", s.pingID)
 	b = codec.AppendAttr(b, "from", s.dom.name)
 	b = codec.AppendAttr(b, "to", s.full.String())
 	b = append(b, "><ping xmlns='"+nsPing+"'/></iq>"...)
-	s.out = b
-	s.t.Send(b)
+	s.send(b)
 	return s.pingID
 }
 

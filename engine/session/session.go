@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 
 	"xmppd/codec"
@@ -78,8 +79,6 @@ type Session struct {
 	// avail packs the presence the router reads from other goroutines: bit
 	// 8 set when available, the low byte the priority.
 	avail atomic.Uint32
-
-	out []byte // response scratch, owner goroutine only
 }
 
 // New returns a session for a new connection on transport t.
@@ -117,6 +116,20 @@ func (s *Session) setAvailable(ok bool, prio int8) {
 	s.avail.Store(v)
 }
 
+// Responses are built in pooled buffers: an idle session keeps none.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+func getBuf() []byte { return (*bufPool.Get().(*[]byte))[:0] }
+
+// send writes b, built in a getBuf buffer, and recycles the buffer (the
+// transport copies what it keeps).
+func (s *Session) send(b []byte) {
+	s.t.Send(b)
+	if cap(b) <= 64<<10 {
+		bufPool.Put(&b)
+	}
+}
+
 func randomID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
@@ -139,10 +152,9 @@ func (s *Session) HandleHeader(h *codec.Header) {
 	if d != nil {
 		from = d.name
 	}
-	s.out = codec.AppendStreamHeader(s.out[:0], codec.StreamHeader{
+	s.send(codec.AppendStreamHeader(getBuf(), codec.StreamHeader{
 		NS: NSClient, From: from, ID: s.streamID, Version: "1.0", Lang: "en",
-	})
-	s.t.Send(s.out)
+	}))
 	s.headerSent = true
 	switch {
 	case d == nil:
@@ -181,15 +193,15 @@ func (s *Session) channel() sasl.Channel {
 
 func (s *Session) sendFeatures() {
 	info := s.t.Info()
-	b := append(s.out[:0], "<stream:features>"...)
+	b := append(getBuf(), "<stream:features>"...)
 	if s.authUser == "" {
 		tlsNeeded := s.srv.cfg.TLS == TLSRequired && !info.Secure
 		if !info.Secure && info.CanStartTLS && s.srv.cfg.TLS != TLSOff {
-			b = append(b, "<starttls xmlns='"+nsTLS+"'>"...)
 			if tlsNeeded {
-				b = append(b, "<required/>"...)
+				b = append(b, "<starttls xmlns='"+nsTLS+"'><required/></starttls>"...)
+			} else {
+				b = append(b, "<starttls xmlns='"+nsTLS+"'/>"...)
 			}
-			b = append(b, "</starttls>"...)
 		}
 		if !tlsNeeded {
 			if mechs := s.dom.sasl.Mechanisms(s.channel()); len(mechs) > 0 {
@@ -207,8 +219,7 @@ func (s *Session) sendFeatures() {
 		b = append(b, "<bind xmlns='"+nsBind+"'/><session xmlns='"+nsSession+"'><optional/></session>"...)
 	}
 	b = append(b, "</stream:features>"...)
-	s.out = b
-	s.t.Send(b)
+	s.send(b)
 }
 
 // HandleElement processes one top-level element.
@@ -260,7 +271,7 @@ func (s *Session) StreamError(cond, text string) {
 		return
 	}
 	s.srv.Stats.StreamErrors.Add(1)
-	b := s.out[:0]
+	b := getBuf()
 	if !s.headerSent {
 		from := s.srv.first.name
 		if s.dom != nil {
@@ -278,8 +289,7 @@ func (s *Session) StreamError(cond, text string) {
 		b = append(b, "</text>"...)
 	}
 	b = append(b, "</stream:error></stream:stream>"...)
-	s.out = b
-	s.t.Send(b)
+	s.send(b)
 	s.closeNow()
 }
 
@@ -430,21 +440,19 @@ func (s *Session) saslResult(m sasl.Mechanism, out []byte, done bool, err error)
 		return
 	}
 	if !done {
-		b := append(s.out[:0], "<challenge xmlns='"+nsSASL+"'>"...)
+		b := append(getBuf(), "<challenge xmlns='"+nsSASL+"'>"...)
 		b = base64.StdEncoding.AppendEncode(b, out)
 		b = append(b, "</challenge>"...)
-		s.out = b
-		s.t.Send(b)
+		s.send(b)
 		return
 	}
 	s.mech = nil
 	s.authUser = m.Username()
 	s.srv.Stats.AuthOK.Add(1)
-	b := append(s.out[:0], "<success xmlns='"+nsSASL+"'>"...)
+	b := append(getBuf(), "<success xmlns='"+nsSASL+"'>"...)
 	b = base64.StdEncoding.AppendEncode(b, out)
 	b = append(b, "</success>"...)
-	s.out = b
-	s.t.Send(b)
+	s.send(b)
 	s.t.ResetStream()
 	s.phase = phHeader
 }
@@ -461,7 +469,7 @@ func (s *Session) saslError(err error) {
 // closed (RFC 6120 §6.4.5).
 func (s *Session) saslFailure(cond, text string) {
 	s.srv.Stats.AuthFailed.Add(1)
-	b := append(s.out[:0], "<failure xmlns='"+nsSASL+"'><"...)
+	b := append(getBuf(), "<failure xmlns='"+nsSASL+"'><"...)
 	b = append(b, cond...)
 	b = append(b, "/>"...)
 	if text != "" {
@@ -470,8 +478,7 @@ func (s *Session) saslFailure(cond, text string) {
 		b = append(b, "</text>"...)
 	}
 	b = append(b, "</failure>"...)
-	s.out = b
-	s.t.Send(b)
+	s.send(b)
 	if cond == "aborted" {
 		return
 	}

@@ -32,7 +32,7 @@ func (s *Session) sendError(r reply, errType, cond, text string) {
 	if r.typ == "error" || s.phase == phClosed {
 		return
 	}
-	b := s.out[:0]
+	b := getBuf()
 	b = append(b, '<')
 	b = append(b, r.kind...)
 	b = append(b, " type='error'"...)
@@ -58,8 +58,7 @@ func (s *Session) sendError(r reply, errType, cond, text string) {
 	b = append(b, "</error></"...)
 	b = append(b, r.kind...)
 	b = append(b, '>')
-	s.out = b
-	s.t.Send(b)
+	s.send(b)
 }
 
 // sendResult answers an iq with a result carrying payload (may be empty).
@@ -67,7 +66,7 @@ func (s *Session) sendResult(r reply, payload []byte) {
 	if s.phase == phClosed {
 		return
 	}
-	b := append(s.out[:0], "<iq type='result'"...)
+	b := append(getBuf(), "<iq type='result'"...)
 	b = codec.AppendAttr(b, "id", r.id)
 	if r.from != "" {
 		b = codec.AppendAttr(b, "from", r.from)
@@ -82,8 +81,7 @@ func (s *Session) sendResult(r reply, payload []byte) {
 		b = append(b, payload...)
 		b = append(b, "</iq>"...)
 	}
-	s.out = b
-	s.t.Send(b)
+	s.send(b)
 }
 
 // iqPayload checks the iq rules of RFC 6120 §8.2.3: an id, a known type, and
