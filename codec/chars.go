@@ -13,6 +13,7 @@ const (
 	cName                  // may continue a name
 	cSpace                 // XML white space: SP, HT, LF, CR
 	cTextOK                // plain character data, nothing to look at
+	cColon                 // ':' (names with one need a closer look)
 )
 
 var class [256]uint8
@@ -31,7 +32,7 @@ func init() {
 		class[c] |= cNameStart | cName
 	}
 	class['_'] |= cNameStart | cName
-	class[':'] |= cNameStart | cName
+	class[':'] |= cNameStart | cName | cColon
 	for c := '0'; c <= '9'; c++ {
 		class[c] |= cName
 	}

@@ -69,6 +69,7 @@ type Decoder struct {
 	tp        *tape
 	view      doc
 	pendEnd   bool // a self-closing stream header: the stream end comes next
+	noFast    bool // tests: scan with the state machine alone
 	err       error
 	offset    int64 // stream bytes consumed before the current call's input
 
@@ -117,7 +118,7 @@ func (d *Decoder) Reset() {
 		fragNS = string(d.hdrBuf)
 	}
 	hdrBuf, hdrNS, hdrAttrs, hdrDec := d.hdrBuf[:0], d.hdrNS[:0], d.hdr.attrs[:0], d.hdr.dec[:0]
-	*d = Decoder{lim: d.lim, fragment: d.fragment, textTok: -1, hdrBuf: hdrBuf, hdrNS: hdrNS}
+	*d = Decoder{lim: d.lim, fragment: d.fragment, noFast: d.noFast, textTok: -1, hdrBuf: hdrBuf, hdrNS: hdrNS}
 	d.hdr = Header{d: d, attrs: hdrAttrs, dec: hdrDec}
 	if d.fragment {
 		d.phase = phaseStream
@@ -328,12 +329,24 @@ func (d *Decoder) resume(p []byte) (Event, int, error) {
 	if take > len(p) {
 		take = len(p)
 	}
-	s = growScratch(s, old+take, limit)
-	s = append(s, p[:take]...)
-	*d.scratch = s
-	done, err := d.scan(s)
-	if err != nil {
-		return EventNone, 0, err
+	// Copy in doubling steps rather than all that may be taken at once:
+	// the item usually ends early in p, and the items after it are
+	// scanned straight out of p. Scanning stops and resumes between steps
+	// as it does between reads.
+	var done bool
+	var err error
+	s = growScratch(s, old+take, limit) // one allocation, as for a copy at once
+	for got := 0; ; {
+		step := min(take-got, max(len(s), 4096))
+		s = append(s, p[got:got+step]...)
+		got += step
+		*d.scratch = s
+		if done, err = d.scan(s); err != nil {
+			return EventNone, 0, err
+		}
+		if done || got == take {
+			break
+		}
 	}
 	if done {
 		end := d.itemEnd
@@ -369,6 +382,7 @@ func (d *Decoder) finishItem(buf []byte) Event {
 		d.phase = phaseDone
 		return EventStreamEnd
 	}
-	d.view = doc{buf: buf, dec: d}
+	t := d.tp
+	d.view = doc{buf: buf, toks: t.toks, attrs: t.attrs, hdr: d.hdrBuf, tp: t}
 	return EventElement
 }

@@ -1,17 +1,24 @@
 package codec
 
 import (
+	"encoding/binary"
 	"iter"
+	"math/bits"
 	"unicode/utf8"
 )
 
-// doc is a completed item as views see it.
+// doc is a completed item as views see it. It holds the tape's slices
+// itself (they do not change once the item is complete) so that an
+// accessor reaches a token in one step rather than through the decoder.
 type doc struct {
-	buf []byte
-	dec *Decoder
+	buf   []byte
+	toks  []tok
+	attrs []attr
+	hdr   []byte // the stream header's bytes, for namespaces declared there
+	tp    *tape  // for decoded bytes, which views append to
 }
 
-func (d *doc) tape() *tape { return d.dec.tp }
+func (d *doc) tape() *tape { return d.tp }
 
 // Element is a view of one element of a decoded stanza: no DOM is built; the
 // view reads the tape the decoder left. The zero Element stands for "none"
@@ -26,10 +33,10 @@ type Element struct {
 // IsZero reports whether e is the zero Element (no element).
 func (e Element) IsZero() bool { return e.d == nil }
 
-func (e Element) t() *tok { return &e.d.dec.tp.toks[e.i] }
+func (e Element) t() *tok { return &e.d.toks[e.i] }
 
 func (e Element) nsBytes(r nsRef) []byte {
-	return refBytes(r, e.d.buf, e.d.dec.hdrBuf, e.d.dec.tp.dec)
+	return refBytes(r, e.d.buf, e.d.hdr, e.d.tp.dec)
 }
 
 // QName is the qualified name as written ("message", "x:x").
@@ -123,7 +130,7 @@ func (e Element) HasAttr(qname string) bool {
 
 func (e Element) lookupAttr(qname string) (Attr, bool) {
 	t := e.t()
-	attrs := e.d.dec.tp.attrs
+	attrs := e.d.attrs
 	for i := t.attr; i < t.attr+uint32(t.nattr); i++ {
 		a := &attrs[i]
 		if int(a.qlen) == len(qname) && a.decl == 0 && string(e.d.buf[a.start:a.start+uint32(a.qlen)]) == qname {
@@ -147,7 +154,7 @@ func (e Element) AttrNS(ns, local string) []byte {
 // FirstChild returns the first child element, or the zero Element.
 func (e Element) FirstChild() Element {
 	t := e.t()
-	toks := e.d.dec.tp.toks
+	toks := e.d.toks
 	for i := e.i + 1; i < t.next; i = toks[i].next {
 		if toks[i].kind == tkElem {
 			return Element{d: e.d, i: i, lim: t.next}
@@ -159,7 +166,7 @@ func (e Element) FirstChild() Element {
 // NextSibling returns the next element with the same parent, or the zero
 // Element.
 func (e Element) NextSibling() Element {
-	toks := e.d.dec.tp.toks
+	toks := e.d.toks
 	for i := toks[e.i].next; i < e.lim; i = toks[i].next {
 		if toks[i].kind == tkElem {
 			return Element{d: e.d, i: i, lim: e.lim}
@@ -215,7 +222,7 @@ func (n Node) Text() []byte {
 func (e Element) Nodes() iter.Seq[Node] {
 	return func(yield func(Node) bool) {
 		t := e.t()
-		toks := e.d.dec.tp.toks
+		toks := e.d.toks
 		for i := e.i + 1; i < t.next; i = toks[i].next {
 			if !yield(Node{Element{d: e.d, i: i, lim: t.next}}) {
 				return
@@ -230,7 +237,7 @@ func (e Element) Nodes() iter.Seq[Node] {
 // decoding.
 func (e Element) Text() []byte {
 	t := e.t()
-	toks := e.d.dec.tp.toks
+	toks := e.d.toks
 	first := -1
 	runs := 0
 	for i := e.i + 1; i < t.next; i = toks[i].next {
@@ -285,7 +292,7 @@ type Attr struct {
 	i uint32
 }
 
-func (a Attr) a() *attr { return &a.d.dec.tp.attrs[a.i] }
+func (a Attr) a() *attr { return &a.d.attrs[a.i] }
 
 // QName is the qualified name as written.
 func (a Attr) QName() []byte {
@@ -315,7 +322,7 @@ func (a Attr) NS() []byte {
 	if x.decl != 0 {
 		return nil
 	}
-	return refBytes(x.ns, a.d.buf, a.d.dec.hdrBuf, a.d.dec.tp.dec)
+	return refBytes(x.ns, a.d.buf, a.d.hdr, a.d.tp.dec)
 }
 
 // IsNSDecl reports whether the attribute is a namespace declaration.
@@ -347,14 +354,7 @@ func (a Attr) Value() []byte {
 func appendDecoded(dst, raw []byte, mode int) []byte {
 	i := 0
 	for i < len(raw) {
-		j := i
-		for j < len(raw) {
-			c := raw[j]
-			if c == '\r' || (c == '&' && mode != modeCDATA) || (mode == modeAttr && (c == '\t' || c == '\n')) {
-				break
-			}
-			j++
-		}
+		j := nextSpecial(raw, i, mode)
 		dst = append(dst, raw[i:j]...)
 		if j == len(raw) {
 			break
@@ -383,6 +383,31 @@ func appendDecoded(dst, raw []byte, mode int) []byte {
 		}
 	}
 	return dst
+}
+
+// nextSpecial returns the index of the first byte from raw[i] that
+// appendDecoded must replace (len(raw) if none): CR, '&' outside CDATA, and
+// TAB and LF in attribute values. Eight bytes at a time, stopping at
+// control bytes and '&', then a closer look.
+func nextSpecial(raw []byte, i int, mode int) int {
+	for {
+		for i+8 <= len(raw) {
+			w := binary.LittleEndian.Uint64(raw[i:])
+			if m := ((w-lo8*0x20)&^w | eqMask(w, lo8*'&')) & hi8; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(raw) {
+			return len(raw)
+		}
+		c := raw[i]
+		if c == '\r' || (c == '&' && mode != modeCDATA) || (mode == modeAttr && (c == '\t' || c == '\n')) {
+			return i
+		}
+		i++
+	}
 }
 
 // appendRef appends the character a validated reference body ("amp",

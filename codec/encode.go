@@ -139,7 +139,7 @@ func AppendAddressed(dst []byte, e Element, from, to []byte) []byte {
 	t := e.t()
 	buf := e.d.buf
 	dst = append(dst, buf[t.start:t.start+1+uint32(t.qlen)]...)
-	attrs := e.d.dec.tp.attrs[t.attr : t.attr+uint32(t.nattr)]
+	attrs := e.d.attrs[t.attr : t.attr+uint32(t.nattr)]
 	for i := range attrs {
 		a := &attrs[i]
 		if a.plen == 0 && a.decl == 0 {

@@ -32,6 +32,7 @@ var cdataOpen = []byte("<![CDATA[")
 func (d *Decoder) scan(buf []byte) (bool, error) {
 	t := d.tp
 	pos := d.pos
+	fastFrom := 0 // scanFast gave up before this position: go past it here
 	for {
 		switch d.st {
 		case stItemStart:
@@ -103,6 +104,17 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 			return true, nil
 
 		case stLT:
+			if d.kind == itemElement && pos >= fastFrom && !d.noFast {
+				done, err := d.scanFast(buf, pos)
+				if done || err != nil {
+					return done, err
+				}
+				pos = d.pos
+				fastFrom = pos + 1
+				if d.st != stLT {
+					continue
+				}
+			}
 			if pos+1 >= len(buf) {
 				d.pos = pos
 				return false, nil
@@ -124,7 +136,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 						return false, d.failItem(RestrictedXML, reason, pos)
 					}
 				}
-				if err := d.addNode(); err != nil {
+				if err := d.addNode(pos); err != nil {
 					return false, err
 				}
 				pos += len(cdataOpen)
@@ -148,7 +160,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 				if d.kind == itemElement && len(t.open) >= d.lim.MaxDepth {
 					return false, d.failItem(PolicyViolation, "elements nested too deeply", pos)
 				}
-				if err := d.addNode(); err != nil {
+				if err := d.addNode(pos); err != nil {
 					return false, err
 				}
 				d.cur = uint32(len(t.toks))
@@ -320,7 +332,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 				k, fl, cond, why := charScan(buf, pos, end, modeText)
 				if k > pos {
 					if d.textTok < 0 {
-						if err := d.addNode(); err != nil {
+						if err := d.addNode(pos); err != nil {
 							return false, err
 						}
 						t.pushTok(tok{kind: tkText, start: uint32(pos)}, d.lim.MaxNodes)
@@ -446,10 +458,12 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 	}
 }
 
-// addNode enforces the node limit before a token is appended.
-func (d *Decoder) addNode() error {
+// addNode enforces the node limit before a token is appended at pos. (The
+// error offset was d.pos, where scanning last stopped, which depended on how
+// the input had been split.)
+func (d *Decoder) addNode(pos int) error {
 	if len(d.tp.toks) >= d.lim.MaxNodes {
-		return d.failItem(PolicyViolation, "too many nodes in one element", d.pos)
+		return d.failItem(PolicyViolation, "too many nodes in one element", pos)
 	}
 	return nil
 }

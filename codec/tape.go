@@ -115,16 +115,24 @@ const maxPooledScratch = 2 * DefaultMaxStanzaSize
 // a hostile stanza of tiny elements would exploit.
 func (t *tape) pushTok(k tok, limit int) {
 	if len(t.toks) == cap(t.toks) {
-		n := max(min(2*cap(t.toks)+16, limit), len(t.toks)+1)
-		t.toks = append(make([]tok, 0, n), t.toks...)
+		t.growToks(limit)
 	}
 	t.toks = append(t.toks, k)
 }
 
 func (t *tape) pushAttr(a attr, limit int) {
 	if len(t.attrs) == cap(t.attrs) {
-		n := max(min(2*cap(t.attrs)+16, limit), len(t.attrs)+1)
-		t.attrs = append(make([]attr, 0, n), t.attrs...)
+		t.growAttrs(limit)
 	}
 	t.attrs = append(t.attrs, a)
+}
+
+func (t *tape) growToks(limit int) {
+	n := max(min(2*cap(t.toks)+16, limit), len(t.toks)+1)
+	t.toks = append(make([]tok, 0, n), t.toks...)
+}
+
+func (t *tape) growAttrs(limit int) {
+	n := max(min(2*cap(t.attrs)+16, limit), len(t.attrs)+1)
+	t.attrs = append(make([]attr, 0, n), t.attrs...)
 }

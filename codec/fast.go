@@ -1,0 +1,435 @@
+package codec
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
+
+// The fast path.
+//
+// scan is a resumable state machine: every step goes through d.st and
+// d.pos so that it can stop at any byte. That costs a dispatch, loads and
+// stores of decoder fields, and struct copies per token. But almost every
+// stanza arrives whole in one read, so scanFast first tries the common
+// subset of XML straight out of the buffer with its state in locals.
+//
+// It never decides anything the state machine would decide differently: it
+// accepts only what scan accepts and builds exactly the tape scan builds.
+// Whenever it meets something it does not handle (the end of the input, an
+// error, a limit, CDATA, a non-ASCII name, spaces around '='), it rolls the
+// tape back to the last point where scan's state is simple to state (just
+// after a tag's '>', or at a '<' that follows character data) and hands over
+// from there. Errors, their conditions and offsets, and resumption across
+// reads are therefore all the state machine's.
+
+// scanFast goes on with an element item from a '<' at buf[pos], where scan
+// is in state stLT. It returns true when the item is complete (d.itemEnd
+// set). Otherwise it has set d.st and d.pos for scan to continue from,
+// unless err is set (an error reported by finishStartTag, which the state
+// machine would have reported at the same point).
+func (d *Decoder) scanFast(buf []byte, pos int) (bool, error) {
+	t := d.tp
+	maxName, maxNodes, maxAttrs, maxDepth := d.lim.MaxNameLen, d.lim.MaxNodes, d.lim.MaxAttrs, d.lim.MaxDepth
+	n := len(buf)
+	// Where scan takes over: state, position, and the tape lengths then.
+	safeSt, safePos, safeToks, safeAttrs := uint8(stLT), pos, len(t.toks), len(t.attrs)
+fast:
+	for {
+		// pos is at a '<'.
+		if pos+1 >= n {
+			break
+		}
+		if buf[pos+1] == '/' {
+			// An end tag must name the innermost open element: compare
+			// the bytes directly.
+			o := t.open[len(t.open)-1]
+			el := &t.toks[o.tok]
+			qs, ql := int(el.start)+1, int(el.qlen)
+			e := pos + 2 + ql
+			if e >= n || !sameName(buf, pos+2, qs, ql) {
+				break
+			}
+			for buf[e] != '>' {
+				if !isSpace(buf[e]) {
+					break fast
+				}
+				if e++; e >= n {
+					break fast
+				}
+			}
+			pos = e + 1
+			t.open = t.open[:len(t.open)-1]
+			t.ns = t.ns[:o.nsLen]
+			d.defNS = o.def
+			el.end = uint32(pos)
+			el.next = uint32(len(t.toks))
+			if len(t.open) == 0 {
+				d.itemEnd = pos
+				return true, nil
+			}
+		} else {
+			// A start tag.
+			i := pos + 1
+			if class[buf[i]]&cNameStart == 0 { // also every byte >= 0x80
+				break
+			}
+			var acc uint8
+			for i < n {
+				cl := class[buf[i]]
+				if cl&cName == 0 {
+					break
+				}
+				acc |= cl
+				i++
+			}
+			if i >= n || buf[i] >= utf8.RuneSelf || i-pos-1 > maxName {
+				break
+			}
+			colon := 0
+			if acc&cColon != 0 {
+				if colon = nameColon(buf[pos+1 : i]); colon <= 0 {
+					break
+				}
+			}
+			if len(t.open) >= maxDepth || len(t.toks) >= maxNodes {
+				break
+			}
+			cur := len(t.toks)
+			if cur == cap(t.toks) {
+				t.growToks(maxNodes)
+			}
+			// Field by field into the slot: a composite literal is built
+			// on the stack with narrow stores and copied with wide loads,
+			// which stalls store forwarding on every token.
+			t.toks = t.toks[:cur+1]
+			el := &t.toks[cur]
+			el.start, el.end, el.inner, el.next = uint32(pos), 0, 0, 0
+			el.attr, el.nattr = uint32(len(t.attrs)), 0
+			el.qlen, el.plen = uint16(i-pos-1), uint16(colon)
+			el.kind, el.flags = tkElem, 0
+			el.ns = nsRef{}
+			firstAttr := len(t.attrs)
+			attrMax := min(firstAttr+maxAttrs, maxNodes) // MaxAttrs, and MaxNodes for the tree
+			var bloom uint64
+			var flagged uint8 // the tag declares namespaces or has prefixed attributes
+			empty := false
+			// Attributes, up to the tag's end.
+			for {
+				sp := i
+				for i < n && isSpace(buf[i]) {
+					i++
+				}
+				if i >= n {
+					break fast
+				}
+				c := buf[i]
+				if c == '>' {
+					i++
+					break
+				}
+				if c == '/' {
+					if i+1 >= n || buf[i+1] != '>' {
+						break fast
+					}
+					i += 2
+					empty = true
+					break
+				}
+				if i == sp || class[c]&cNameStart == 0 {
+					break fast
+				}
+				as := i
+				acc = 0
+				for i < n {
+					cl := class[buf[i]]
+					if cl&cName == 0 {
+						break
+					}
+					acc |= cl
+					i++
+				}
+				// The value must follow at once: name='value'.
+				if i+1 >= n || buf[i] != '=' || i-as > maxName {
+					break fast
+				}
+				colon = 0
+				if acc&cColon != 0 {
+					if colon = nameColon(buf[as:i]); colon <= 0 {
+						break fast
+					}
+					flagged = 1
+				} else if i-as == 5 && string(buf[as:i]) == "xmlns" {
+					flagged = 1
+				}
+				if len(t.attrs) >= attrMax {
+					break fast
+				}
+				q := buf[i+1]
+				if q != '\'' && q != '"' {
+					break fast
+				}
+				// The value: plain ASCII up to the quote inline, eight
+				// bytes at a time; anything else in attrValue.
+				vs := i + 2
+				ve := vs
+				var fl uint8
+				for ve+8 <= n {
+					w := binary.LittleEndian.Uint64(buf[ve:])
+					m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, lo8*uint64(q))) & hi8
+					if m != 0 {
+						ve += bits.TrailingZeros64(m) >> 3
+						break
+					}
+					ve += 8
+				}
+				if ve >= n || buf[ve] != q {
+					if ve, fl = attrValue(buf, ve, q); ve < 0 {
+						break fast
+					}
+				}
+				// Duplicate names: a 64-bit filter over (first byte,
+				// length), then a comparison only on a possible repeat.
+				ql := i - as
+				bit := uint64(1) << ((uint(buf[as]) + uint(ql)<<2) & 63)
+				if bloom&bit != 0 {
+					for k := firstAttr; k < len(t.attrs); k++ {
+						b := &t.attrs[k]
+						if int(b.qlen) == ql && string(buf[b.start:int(b.start)+ql]) == string(buf[as:i]) {
+							break fast
+						}
+					}
+				}
+				bloom |= bit
+				k := len(t.attrs)
+				if k == cap(t.attrs) {
+					t.growAttrs(maxNodes)
+				}
+				t.attrs = t.attrs[:k+1]
+				a := &t.attrs[k]
+				a.start, a.vstart, a.vend = uint32(as), uint32(vs), uint32(ve)
+				a.qlen, a.plen = uint16(ql), uint16(colon)
+				a.flags, a.decl = fl, 0
+				a.ns = nsRef{}
+				i = ve + 1
+			}
+			pos = i
+			if flagged == 0 && el.plen == 0 {
+				// Nothing to declare or resolve: what finishStartTag does
+				// for such a tag.
+				el.nattr = uint16(len(t.attrs) - firstAttr)
+				el.inner = uint32(pos)
+				el.ns = d.defNS
+				if empty {
+					el.end = uint32(pos)
+					el.next = uint32(len(t.toks))
+				} else {
+					t.open = append(t.open, openElt{tok: uint32(cur), nsLen: uint32(len(t.ns)), def: d.defNS})
+				}
+			} else {
+				d.cur, d.tagFlags = uint32(cur), flagged
+				if err := d.finishStartTag(buf, pos, empty); err != nil {
+					return false, err
+				}
+			}
+			if empty && len(t.open) == 0 {
+				d.itemEnd = pos
+				return true, nil
+			}
+		}
+		// Character data up to the next '<'.
+		safeSt, safePos, safeToks, safeAttrs = stText, pos, len(t.toks), len(t.attrs)
+		end, fl := textRun(buf, pos)
+		if end < 0 {
+			break
+		}
+		if end > pos {
+			if len(t.toks) >= maxNodes {
+				break
+			}
+			k := len(t.toks)
+			if k == cap(t.toks) {
+				t.growToks(maxNodes)
+			}
+			t.toks = t.toks[:k+1]
+			tt := &t.toks[k]
+			tt.start, tt.end, tt.inner, tt.next = uint32(pos), uint32(end), 0, uint32(k+1)
+			tt.attr, tt.nattr, tt.qlen, tt.plen = 0, 0, 0, 0
+			tt.kind, tt.flags = tkText, fl
+			tt.ns = nsRef{}
+			pos = end
+			safeSt, safePos, safeToks = stLT, pos, len(t.toks)
+		}
+	}
+	t.toks, t.attrs = t.toks[:safeToks], t.attrs[:safeAttrs]
+	d.st, d.pos, d.textTok = safeSt, safePos, -1
+	return false, nil
+}
+
+// sameName reports whether the l bytes at buf[a] and at buf[b] are equal,
+// for an end tag against its start tag: one word compare for a short name.
+func sameName(buf []byte, a, b, l int) bool {
+	if l <= 8 && a+8 <= len(buf) && b+8 <= len(buf) {
+		x := binary.LittleEndian.Uint64(buf[a:]) ^ binary.LittleEndian.Uint64(buf[b:])
+		return x<<(64-8*uint(l)) == 0 // l >= 1: names are never empty
+	}
+	return string(buf[a:a+l]) == string(buf[b:b+l])
+}
+
+// nameColon returns the prefix length of a name containing a colon, or 0
+// when the colon use is malformed (first, last, or more than one).
+func nameColon(name []byte) int {
+	c := 0
+	for c < len(name) && name[c] != ':' {
+		c++
+	}
+	if c == 0 || c == len(name)-1 {
+		return 0
+	}
+	for _, b := range name[c+1:] {
+		if b == ':' {
+			return 0
+		}
+	}
+	return c
+}
+
+// eqMask has the high bit set in the bytes of w equal to the byte broadcast
+// in b (exact for the lowest one; see dirtyMask).
+func eqMask(w, b uint64) uint64 {
+	x := w ^ b
+	return (x - lo8) &^ x
+}
+
+// attrValue scans an attribute value from buf[i] to its closing quote q and
+// returns the quote's index and the value's flags, or -1 where charScan
+// would stop (an error, or input ending) or where a closer look is wanted.
+func attrValue(buf []byte, i int, q byte) (int, uint8) {
+	var flags uint8
+	qq := lo8 * uint64(q)
+	for {
+		// Eight bytes at a time up to the first that is not plain: the
+		// quote, a control or non-ASCII byte, '&' or '<'.
+		for i+8 <= len(buf) {
+			w := binary.LittleEndian.Uint64(buf[i:])
+			m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, qq)) & hi8
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(buf) {
+			return -1, 0
+		}
+		c := buf[i]
+		switch {
+		case c == q:
+			return i, flags
+		case c >= 0x20 && c < utf8.RuneSelf && c != '&' && c != '<':
+			i++ // the tail of the buffer, byte by byte
+		case c == '\t' || c == '\n':
+			flags |= fWS
+			i++
+		case c == '\r':
+			flags |= fCR | fWS
+			i++
+		case c == '&':
+			j, res := checkRef(buf, i)
+			if res != refOK {
+				return -1, 0
+			}
+			flags |= fRefs
+			i = j
+		case c >= utf8.RuneSelf:
+			if i = utf8Run(buf, i, q); i < 0 {
+				return -1, 0
+			}
+		default: // '<' or another control character
+			return -1, 0
+		}
+	}
+}
+
+// textRun scans character data from buf[i] to the next '<' and returns the
+// index of that '<' and the run's flags (as charScan sets them), or -1 as
+// attrValue does.
+func textRun(buf []byte, i int) (int, uint8) {
+	var flags uint8
+	for {
+		for i+8 <= len(buf) {
+			w := binary.LittleEndian.Uint64(buf[i:])
+			m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, lo8*']')) & hi8
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(buf) {
+			return -1, 0
+		}
+		switch c := buf[i]; {
+		case c == '<':
+			return i, flags
+		case c >= 0x20 && c < utf8.RuneSelf && c != '&' && c != ']':
+			i++
+		case c == '\t' || c == '\n':
+			flags |= fWS
+			i++
+		case c == '\r':
+			flags |= fCR | fWS
+			i++
+		case c == '&':
+			j, res := checkRef(buf, i)
+			if res != refOK {
+				return -1, 0
+			}
+			flags |= fRefs
+			i = j
+		case c == ']':
+			// "]]>" is an error; anything cut by the end of the input is
+			// left to the state machine.
+			if i+2 >= len(buf) || buf[i+1] == ']' && buf[i+2] == '>' {
+				return -1, 0
+			}
+			i++
+		case c >= utf8.RuneSelf:
+			if i = utf8Run(buf, i, '<'); i < 0 {
+				return -1, 0
+			}
+		default:
+			return -1, 0
+		}
+	}
+}
+
+// utf8Run skips from buf[i] (a byte >= 0x80) over a run of well-formed
+// UTF-8 XML characters and the printable ASCII between them (Cyrillic or
+// CJK words and the spaces and punctuation between), stopping at any ASCII
+// byte needing a look: what charScan does not take as plain, TAB and LF
+// (flags), and stop (the quote or '<'). It returns -1 if the character at
+// buf[i] is not one charScan accepts in full.
+func utf8Run(buf []byte, i int, stop byte) int {
+	for i < len(buf) {
+		c := buf[i]
+		switch {
+		case c < utf8.RuneSelf:
+			if c < 0x20 || class[c]&cTextOK == 0 || c == stop {
+				return i
+			}
+			i++
+		case c >= 0xC2 && c <= 0xDF && i+1 < len(buf) && buf[i+1]&0xC0 == 0x80:
+			i += 2
+		case c >= 0xE1 && c <= 0xEC && i+2 < len(buf) && buf[i+1]&0xC0 == 0x80 && buf[i+2]&0xC0 == 0x80:
+			i += 3
+		default:
+			r, size := utf8.DecodeRune(buf[i:])
+			if r == utf8.RuneError && size <= 1 || !isXMLChar(r) {
+				return -1
+			}
+			i += size
+		}
+	}
+	return i
+}

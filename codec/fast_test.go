@@ -1,0 +1,150 @@
+package codec
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// trace decodes chunks and records every event, byte count and error in
+// full (condition, reason, offset), and the raw tape of every element: what
+// the fast path must reproduce exactly.
+func trace(d *Decoder, chunks [][]byte) string {
+	var b strings.Builder
+	for _, p := range chunks {
+		for {
+			ev, n, err := d.Next(p)
+			fmt.Fprintf(&b, "%v %d %v\n", ev, n, err)
+			if err != nil {
+				return b.String()
+			}
+			p = p[n:]
+			if ev == EventElement {
+				t := d.tp
+				fmt.Fprintf(&b, "toks %+v\nattrs %+v\nns %+v\n", t.toks, t.attrs, t.ns)
+				dumpElement(&b, d.Element(), "  ")
+			}
+			if ev == EventNone {
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+func slowDecoder(lim Limits) *Decoder {
+	d := NewDecoder(lim)
+	d.noFast = true
+	return d
+}
+
+// equivalenceInputs are the golden inputs, the hostile table, and the start
+// of the benchmark corpus.
+func equivalenceInputs(t *testing.T) map[string][]byte {
+	in := map[string][]byte{}
+	files, _ := filepath.Glob("testdata/golden/*.xml")
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in["golden/"+filepath.Base(name)] = b
+	}
+	for _, tc := range hostile {
+		in["hostile/"+tc.name] = []byte(tc.in)
+	}
+	if corpus, err := os.ReadFile("testdata/stream.xml"); err == nil {
+		in["corpus"] = corpus[:min(len(corpus), 256<<10)]
+	}
+	return in
+}
+
+// TestFastPathMatchesStateMachine: the fast path and the state machine
+// alone give the same events, errors (with their offsets) and tapes, whole
+// and in chunks, under the default limits and under small ones that the
+// inputs hit.
+func TestFastPathMatchesStateMachine(t *testing.T) {
+	for name, in := range equivalenceInputs(t) {
+		for _, lim := range []Limits{{}, fuzzLimits} {
+			for _, chunk := range []int{len(in) + 1, 64 << 10, 4096, 77, 1} {
+				if chunk == 1 && len(in) > 64<<10 {
+					continue
+				}
+				chunks := chunksOfSize(in, chunk)
+				want := trace(slowDecoder(lim), chunks)
+				if got := trace(NewDecoder(lim), chunks); got != want {
+					t.Fatalf("%s, limits %+v, chunks of %d: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", name, lim, chunk, want, got)
+				}
+			}
+		}
+	}
+}
+
+// TestFastPathEverySplit: for the golden inputs, split at every point into
+// two reads, the fast path matches the state machine given the whole input.
+func TestFastPathEverySplit(t *testing.T) {
+	files, _ := filepath.Glob("testdata/golden/*.xml")
+	for _, name := range files {
+		in, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lim := range []Limits{{}, fuzzLimits} {
+			whole := dumpStream(slowDecoder(lim), [][]byte{in})
+			for k := 0; k <= len(in); k++ {
+				chunks := [][]byte{in[:k], in[k:]}
+				if got := dumpStream(NewDecoder(lim), chunks); got != whole {
+					t.Fatalf("%s split at %d: fast path differs\nwant:\n%.2000s\ngot:\n%.2000s", name, k, whole, got)
+				}
+				if k%7 == 0 { // the full trace too, on a sample of split points
+					if a, b := trace(slowDecoder(lim), chunks), trace(NewDecoder(lim), chunks); a != b {
+						t.Fatalf("%s split at %d: traces differ\nstate machine:\n%.2000s\nfast path:\n%.2000s", name, k, a, b)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestFastPathTapeFields: the tape the fast path builds for a stanza that
+// exercises it fully (declarations, prefixes, references, CR, TAB and LF,
+// non-ASCII, empty elements, spaces in end tags) equals the state
+// machine's, field by field.
+func TestFastPathTapeFields(t *testing.T) {
+	stanza := "<message xmlns='jabber:client' to='a@b/\u0440\u0435\u0441' type=\"chat\" id='a&amp;b\tc'>" +
+		"<body>Hi &lt;there&gt;\r\n\u041f\u0440\u0438\u0432\u0435\u0442 \u7530\u4e2d \U0001F600 ]x</body >" +
+		"<x:y xmlns:x='urn:x' x:a='1' b='2'/><e/><f></f><g>\t\n</g><![CDATA[raw]]></message>"
+	in := []byte(hdr + stanza)
+	for _, lim := range []Limits{{}, fuzzLimits} {
+		fast, slow := NewDecoder(lim), slowDecoder(lim)
+		for _, d := range []*Decoder{fast, slow} {
+			if _, _, err := d.Next(in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := in[len(hdr):]
+		ef, nf, errf := fast.Next(p)
+		es, ns, errs := slow.Next(p)
+		if ef != es || nf != ns || !reflect.DeepEqual(errf, errs) {
+			t.Fatalf("limits %+v: fast %v %d %v, state machine %v %d %v", lim, ef, nf, errf, es, ns, errs)
+		}
+		if errf != nil {
+			continue
+		}
+		if !reflect.DeepEqual(fast.tp.toks, slow.tp.toks) || !reflect.DeepEqual(fast.tp.attrs, slow.tp.attrs) {
+			t.Fatalf("tapes differ\nfast toks:  %+v\nslow toks:  %+v\nfast attrs: %+v\nslow attrs: %+v",
+				fast.tp.toks, slow.tp.toks, fast.tp.attrs, slow.tp.attrs)
+		}
+	}
+}
+
+func chunksOfSize(in []byte, n int) [][]byte {
+	var chunks [][]byte
+	for i := 0; i < len(in); i += n {
+		chunks = append(chunks, in[i:min(i+n, len(in))])
+	}
+	return chunks
+}
