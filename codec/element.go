@@ -104,8 +104,11 @@ func (e Element) AttrAt(i int) Attr {
 func (e Element) Attrs() iter.Seq[Attr] {
 	return func(yield func(Attr) bool) {
 		t := e.t()
-		for i := t.attr; i < t.attr+uint32(t.nattr); i++ {
-			if !yield(Attr{d: e.d, i: i}) {
+		// Bounds in locals: yield could write memory, so t's fields
+		// would be loaded again on every step.
+		d, end := e.d, t.attr+uint32(t.nattr)
+		for i := t.attr; i < end; i++ {
+			if !yield(Attr{d: d, i: i}) {
 				return
 			}
 		}
@@ -221,10 +224,9 @@ func (n Node) Text() []byte {
 // Nodes iterates the element's children in document order, text included.
 func (e Element) Nodes() iter.Seq[Node] {
 	return func(yield func(Node) bool) {
-		t := e.t()
-		toks := e.d.toks
-		for i := e.i + 1; i < t.next; i = toks[i].next {
-			if !yield(Node{Element{d: e.d, i: i, lim: t.next}}) {
+		d, toks, next := e.d, e.d.toks, e.t().next
+		for i := e.i + 1; i < next; i = toks[i].next {
+			if !yield(Node{Element{d: d, i: i, lim: next}}) {
 				return
 			}
 		}

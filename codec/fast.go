@@ -172,17 +172,8 @@ fast:
 				// The value: plain ASCII up to the quote inline, eight
 				// bytes at a time; anything else in attrValue.
 				vs := i + 2
-				ve := vs
+				ve := plainRun(buf, vs, lo8*uint64(q))
 				var fl uint8
-				for ve+8 <= n {
-					w := binary.LittleEndian.Uint64(buf[ve:])
-					m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, lo8*uint64(q))) & hi8
-					if m != 0 {
-						ve += bits.TrailingZeros64(m) >> 3
-						break
-					}
-					ve += 8
-				}
 				if ve >= n || buf[ve] != q {
 					if ve, fl = attrValue(buf, ve, q); ve < 0 {
 						break fast
@@ -301,6 +292,21 @@ func eqMask(w, b uint64) uint64 {
 	return (x - lo8) &^ x
 }
 
+// plainRun skips from buf[i], eight bytes at a time, over plain ASCII: it
+// stops in the last word at the first control or non-ASCII byte, '&', '<',
+// or the byte broadcast in stop (an attribute's quote; ']' for text), and
+// returns its index, or where fewer than eight bytes are left. A leaf of its
+// own so that the loop keeps its values in registers.
+func plainRun(buf []byte, i int, stop uint64) int {
+	for ; i+8 <= len(buf); i += 8 {
+		w := binary.LittleEndian.Uint64(buf[i : i+8])
+		if m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, stop)) & hi8; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	return i
+}
+
 // attrValue scans an attribute value from buf[i] to its closing quote q and
 // returns the quote's index and the value's flags, or -1 where charScan
 // would stop (an error, or input ending) or where a closer look is wanted.
@@ -357,16 +363,7 @@ func attrValue(buf []byte, i int, q byte) (int, uint8) {
 func textRun(buf []byte, i int) (int, uint8) {
 	var flags uint8
 	for {
-		for i+8 <= len(buf) {
-			w := binary.LittleEndian.Uint64(buf[i:])
-			m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, lo8*']')) & hi8
-			if m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
-		if i >= len(buf) {
+		if i = plainRun(buf, i, lo8*']'); i >= len(buf) {
 			return -1, 0
 		}
 		switch c := buf[i]; {
