@@ -65,6 +65,8 @@ type client struct {
 	s   *Session
 	ft  *fakeTransport
 	dec *codec.Decoder
+
+	backlog []string // delivered stanzas not yet matched by waitEnqueued
 }
 
 func newTestServer(t *testing.T, mod func(*Config)) *Server {
@@ -178,4 +180,18 @@ func (c *client) login(user, pass, res string) {
 	c.expect("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>")
 	c.send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + res + "</resource></bind></iq>")
 	c.expect("<jid>" + user + "@localhost/" + res + "</jid>")
+}
+
+// pumpFor runs posted functions for up to ms milliseconds.
+func (c *client) pumpFor(ms int) {
+	deadline := time.After(time.Duration(ms) * time.Millisecond)
+	for {
+		select {
+		case fn := <-c.ft.posted:
+			fn()
+			return
+		case <-deadline:
+			return
+		}
+	}
 }

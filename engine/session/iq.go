@@ -1,6 +1,9 @@
 package session
 
 import (
+	"strconv"
+	"time"
+
 	"xmppd/codec"
 )
 
@@ -8,9 +11,17 @@ import (
 var serverFeatures = []string{
 	nsDiscoInfo,
 	nsDiscoItems,
+	nsLast,
+	nsPrivate,
 	nsPing,
-	nsVersion,
 	nsRegister,
+	nsRoster,
+	nsRosterVer,
+	nsVersion,
+	nsVCard,
+	nsBlocking,
+	nsCarbons,
+	"msgoffline", // XEP-0160
 }
 
 // toServer handles stanzas addressed to a hosted domain itself.
@@ -33,6 +44,9 @@ func (s *Session) toServer(e codec.Element, r reply, child codec.Element) {
 // accountIQ handles iqs the server answers on behalf of the user's own
 // account (no 'to', or the user's bare JID).
 func (s *Session) accountIQ(e codec.Element, r reply, child codec.Element) {
+	if s.userIQ(r, child, s.full.Bare()) {
+		return
+	}
 	s.serverIQ(r, child, false)
 }
 
@@ -74,11 +88,20 @@ func (s *Session) serverIQ(r reply, child codec.Element, domain bool) {
 			return
 		}
 		s.sendResult(r, []byte("<query xmlns='"+nsDiscoItems+"'/>"))
+	case ns == nsLast && name == "query" && r.typ == "get" && domain:
+		up := int64(s.srv.cfg.Clock().Sub(s.srv.started) / time.Second)
+		s.sendResult(r, []byte("<query xmlns='"+nsLast+"' seconds='"+strconv.FormatInt(up, 10)+"'/>"))
 	case ns == nsVersion && name == "query" && r.typ == "get" && domain:
 		b := []byte("<query xmlns='" + nsVersion + "'><name>xmppd</name>")
 		b = codec.AppendTextElement(b, "version", s.srv.cfg.Version)
 		b = append(b, "</query>"...)
 		s.sendResult(r, b)
+	case ns == nsRoster && name == "query" && !domain:
+		s.rosterIQ(r, child)
+	case ns == nsBlocking && !domain:
+		s.blockingIQ(r, child)
+	case ns == nsCarbons && (name == "enable" || name == "disable") && !domain:
+		s.carbonsIQ(r, child)
 	case ns == nsRegister && name == "query":
 		s.registerPostAuth(r, child)
 	case ns == nsSession && name == "session" && r.typ == "set":

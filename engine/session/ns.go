@@ -18,3 +18,25 @@ const (
 	nsRegFeature = "http://jabber.org/features/iq-register"
 	nsXML        = "http://www.w3.org/XML/1998/namespace"
 )
+
+// Namespaces of the IM features (RFC 6121 and XEPs).
+const (
+	nsRoster    = "jabber:iq:roster"
+	nsRosterVer = "urn:xmpp:features:rosterver"
+	nsDelay     = "urn:xmpp:delay"
+	nsHints     = "urn:xmpp:hints"
+)
+
+const (
+	nsVCard   = "vcard-temp"
+	nsPrivate = "jabber:iq:private"
+	nsLast    = "jabber:iq:last"
+)
+
+const (
+	nsBlocking    = "urn:xmpp:blocking"
+	nsBlockingErr = "urn:xmpp:blocking:errors"
+	nsCarbons     = "urn:xmpp:carbons:2"
+	nsForward     = "urn:xmpp:forward:0"
+	nsCSI         = "urn:xmpp:csi:0"
+)

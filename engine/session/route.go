@@ -2,7 +2,6 @@ package session
 
 import (
 	"errors"
-	"strconv"
 
 	"xmppd/codec"
 	"xmppd/internal/jid"
@@ -47,6 +46,13 @@ func (s *Session) route(e codec.Element) {
 		return
 	}
 	r.from = to.String()
+	if s.Blocks(to) {
+		s.sendBlockedError(r)
+		return
+	}
+	if kind == "message" && carbonable(e, r.typ) {
+		s.srv.carbonCopies(s.full, "sent", s.stamped(e), s.full)
+	}
 	switch {
 	case to.Local() == "" && to.Resource() == "" && s.srv.Serves(to.Domain()):
 		s.toServer(e, r, child)
@@ -75,8 +81,18 @@ func (s *Session) toUser(e codec.Element, r reply, to jid.JID) {
 	rt := s.srv.cfg.Router
 	if to.Resource() != "" {
 		if peer := rt.Lookup(to); peer != nil {
-			if peer.Deliver(s.stamped(e)) {
+			if ps, ok := peer.(*Session); ok && ps.Blocks(s.full) {
+				if r.kind == "iq" && (r.typ == "get" || r.typ == "set") {
+					s.sendError(r, errCancel, "service-unavailable", "")
+				}
+				return // XEP-0191 §3.5: the sender learns nothing
+			}
+			stanza := s.stamped(e)
+			if peer.Deliver(stanza) {
 				s.srv.Stats.StanzasRouted.Add(1)
+			}
+			if r.kind == "message" && carbonable(e, r.typ) {
+				s.srv.carbonCopies(to, "received", stanza, to)
 			}
 			return
 		}
@@ -106,29 +122,54 @@ func (s *Session) toUser(e codec.Element, r reply, to jid.JID) {
 			s.sendError(r, errCancel, "service-unavailable", "no multi-user chat service here")
 			return
 		}
-		if n := rt.DeliverBare(bare, s.stamped(e), nil); n > 0 {
-			s.srv.Stats.StanzasRouted.Add(int64(n))
-			return
+		n := s.srv.deliverMessageBare(bare, s.stamped(e), s.full, carbonable(e, r.typ))
+		if n != 0 {
+			s.srv.Stats.StanzasRouted.Add(int64(max(n, 0)))
+			return // delivered, or dropped for a block
 		}
 		if r.typ == "headline" || r.typ == "error" {
 			return
 		}
-		s.unavailableUser(r, bare)
+		s.toOffline(e, r, bare)
 	case "presence":
-		// Directed presence to a user's bare JID reaches every resource.
-		list := rt.AppendResources(nil, bare)
-		stanza := s.stamped(e)
-		for i, peer := range list {
-			b := stanza
-			if i > 0 {
-				b = append([]byte(nil), stanza...)
+		switch r.typ {
+		case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
+			s.subscription(e, r, bare)
+			return
+		case "", "unavailable":
+			// Directed presence (RFC 6121 §4.6), remembered so that going
+			// offline ends it.
+			if r.typ == "" {
+				if s.directed == nil {
+					s.directed = make(map[string]struct{})
+				}
+				s.directed[r.from] = struct{}{}
+			} else {
+				delete(s.directed, r.from)
 			}
-			peer.Deliver(b)
+		case "probe":
+			return // probes are the server's business
+		}
+		// Presence to a bare JID reaches every available resource.
+		stanza := s.stamped(e)
+		for _, peer := range rt.AppendResources(nil, bare) {
+			if ps, ok := peer.(*Session); ok && ps.Blocks(s.full) {
+				return
+			}
+			if ok, _ := peer.Available(); ok || r.typ == "error" {
+				peer.Deliver(append([]byte(nil), stanza...))
+			}
 		}
 	case "iq":
-		if r.typ == "get" || r.typ == "set" {
-			// The server answers for the account of another user: nothing
-			// is implemented on behalf of others yet.
+		if r.typ != "get" && r.typ != "set" {
+			return
+		}
+		var child codec.Element
+		if c := e.FirstChild(); !c.IsZero() {
+			child = c
+		}
+		// The server answers for the account of another user.
+		if child.IsZero() || !s.userIQ(r, child, bare) {
 			s.sendError(r, errCancel, "service-unavailable", "")
 		}
 	}
@@ -173,22 +214,37 @@ func (s *Session) toAccount(e codec.Element, r reply, child codec.Element) {
 	}
 }
 
-// ownPresence records the user's availability and priority, which decide
-// bare-JID routing (RFC 6121 §4.7.2.3, §8.5.2.1.1).
-func (s *Session) ownPresence(e codec.Element, r reply) {
-	switch r.typ {
-	case "":
-		prio := 0
-		if p := childText(e, "priority", NSClient); p != nil {
-			v, err := strconv.Atoi(string(p))
-			if err != nil || v < -128 || v > 127 {
-				s.sendError(r, errModify, "bad-request", "priority must be an integer from -128 to 127")
-				return
-			}
-			prio = v
+// deliverMessageBare delivers a message to a bare JID (RFC 6121
+// §8.5.2.1.1): to the available resources with the highest non-negative
+// priority; carbon-enabled resources that did not get it get a <received/>
+// copy. It returns how many resources got it, or -1 when the recipient
+// blocks the sender (the message is then dropped).
+func (srv *Server) deliverMessageBare(bare jid.JID, stanza []byte, from jid.JID, carbon bool) int {
+	list := srv.cfg.Router.AppendResources(nil, bare)
+	best := int8(-1)
+	for _, p := range list {
+		if ps, ok := p.(*Session); ok && ps.Blocks(from) {
+			return -1
 		}
-		s.setAvailable(true, int8(prio))
-	case "unavailable":
-		s.setAvailable(false, 0)
+		if ok, prio := p.Available(); ok && prio > best {
+			best = prio
+		}
 	}
+	if best < 0 {
+		return 0
+	}
+	n := 0
+	var got []jid.JID
+	for _, p := range list {
+		if ok, prio := p.Available(); ok && prio == best {
+			if p.Deliver(append([]byte(nil), stanza...)) {
+				n++
+				got = append(got, p.JID())
+			}
+		}
+	}
+	if carbon && n > 0 {
+		srv.carbonCopies(bare, "received", stanza, got...)
+	}
+	return n
 }

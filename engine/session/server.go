@@ -3,6 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/netip"
 	"runtime"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"xmppd/codec"
 	"xmppd/engine/router"
 	"xmppd/engine/sasl"
 	"xmppd/internal/jid"
@@ -38,7 +40,7 @@ const (
 // rest has meaningful zero values, filled by EnsureDefaults.
 type Config struct {
 	Domains []string
-	Store   storage.UserStore
+	Store   storage.Store
 	Router  *router.Router
 	Logger  *slog.Logger
 
@@ -59,6 +61,15 @@ type Config struct {
 	// WorkQueue bounds tasks waiting for a worker; past it, new work is
 	// refused with a temporary failure rather than queued without bound.
 	WorkQueue int
+
+	// Filter, if set, sees every stanza an established session sends,
+	// before routing; returning false drops it. It runs on the session's
+	// loop and must be fast (a hook for policy modules and for tests).
+	Filter func(from jid.JID, stanza codec.Element) bool
+
+	// MaxOfflinePerUser bounds each user's offline queue (XEP-0160); past
+	// it, messages are refused with resource-constraint. Default 1000.
+	MaxOfflinePerUser int
 
 	// Version is what XEP-0092 reports.
 	Version string
@@ -88,6 +99,9 @@ func (c *Config) EnsureDefaults() {
 	}
 	if c.WorkQueue == 0 {
 		c.WorkQueue = 16384
+	}
+	if c.MaxOfflinePerUser == 0 {
+		c.MaxOfflinePerUser = 1000
 	}
 	if c.Version == "" {
 		c.Version = "0.1.0"
@@ -136,6 +150,11 @@ type Server struct {
 	authLim *ipLimiter
 	regLim  *ipLimiter
 	Stats   Stats
+
+	started      time.Time
+	lockSeed     maphash.Seed
+	offlineLocks [64]sync.Mutex // striped by user: one offline delivery at a time
+	rosterLocks  [64]sync.Mutex // striped by user: roster read-modify-write
 }
 
 // Stats are the counters the metrics endpoint exports.
@@ -159,11 +178,13 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		domains: make(map[string]*domain),
-		work:    make(chan func(), cfg.WorkQueue),
-		authLim: newIPLimiter(cfg.AuthFailuresPerIPPerMinute, time.Minute, cfg.Clock),
-		regLim:  newIPLimiter(cfg.RegistrationsPerIPPerHour, time.Hour, cfg.Clock),
+		cfg:      cfg,
+		domains:  make(map[string]*domain),
+		work:     make(chan func(), cfg.WorkQueue),
+		authLim:  newIPLimiter(cfg.AuthFailuresPerIPPerMinute, time.Minute, cfg.Clock),
+		regLim:   newIPLimiter(cfg.RegistrationsPerIPPerHour, time.Hour, cfg.Clock),
+		lockSeed: maphash.MakeSeed(),
+		started:  cfg.Clock(),
 	}
 	lookup := credLookup{cfg.Store}
 	for _, name := range cfg.Domains {

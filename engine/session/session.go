@@ -76,6 +76,24 @@ type Session struct {
 	tlsStarted bool
 	pingID     string
 
+	// interested is set once the session asked for the roster: it then
+	// receives roster pushes (RFC 6121 §2.1.6). Read by other sessions.
+	interested atomic.Bool
+
+	// lastPresence is the user's last available presence from this
+	// resource (from stamped, no 'to'), nil when unavailable; other
+	// sessions read it to answer probes.
+	lastPresence atomic.Pointer[[]byte]
+	// directed holds the addresses this resource sent directed available
+	// presence to; they get unavailable presence when it goes offline.
+	directed    map[string]struct{}
+	offlineDone bool // the offline queue was delivered to this resource
+
+	blocked        atomic.Pointer[map[string]struct{}] // the user's block list; nil when empty
+	blockRequested atomic.Bool                         // asked for the block list: gets pushes
+	carbons        atomic.Bool                         // XEP-0280 enabled
+	csi            csiState                            // XEP-0352
+
 	// avail packs the presence the router reads from other goroutines: bit
 	// 8 set when available, the low byte the priority.
 	avail atomic.Uint32
@@ -100,7 +118,13 @@ func (s *Session) Busy() bool { return s.busy }
 func (s *Session) IsClosed() bool { return s.phase == phClosed }
 
 // Deliver implements router.Session: a stanza routed to this session.
-func (s *Session) Deliver(b []byte) bool { return s.t.Enqueue(b) }
+// Presence for an inactive client (XEP-0352) is held back.
+func (s *Session) Deliver(b []byte) bool {
+	if s.csi.hold(b) {
+		return true
+	}
+	return s.t.Enqueue(b)
+}
 
 // Available implements router.Session.
 func (s *Session) Available() (bool, int8) {
@@ -121,13 +145,17 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b 
 
 func getBuf() []byte { return (*bufPool.Get().(*[]byte))[:0] }
 
+func putBuf(b []byte) {
+	if cap(b) <= 64<<10 {
+		bufPool.Put(&b)
+	}
+}
+
 // send writes b, built in a getBuf buffer, and recycles the buffer (the
 // transport copies what it keeps).
 func (s *Session) send(b []byte) {
 	s.t.Send(b)
-	if cap(b) <= 64<<10 {
-		bufPool.Put(&b)
-	}
+	putBuf(b)
 }
 
 func randomID() string {
@@ -216,7 +244,7 @@ func (s *Session) sendFeatures() {
 			}
 		}
 	} else {
-		b = append(b, "<bind xmlns='"+nsBind+"'/><session xmlns='"+nsSession+"'><optional/></session>"...)
+		b = append(b, "<bind xmlns='"+nsBind+"'/><session xmlns='"+nsSession+"'><optional/></session><ver xmlns='"+nsRosterVer+"'/><csi xmlns='"+nsCSI+"'/><sub xmlns='"+nsPreApproval+"'/>"...)
 	}
 	b = append(b, "</stream:features>"...)
 	s.send(b)
@@ -228,7 +256,14 @@ func (s *Session) HandleElement(e codec.Element) {
 	case phNegotiating:
 		s.negotiate(e)
 	case phEstablished:
+		if string(e.NS()) == nsCSI {
+			s.handleCSI(string(e.Name()))
+			return
+		}
 		s.srv.Stats.StanzasIn.Add(1)
+		if f := s.srv.cfg.Filter; f != nil && !f(s.full, e) {
+			return
+		}
 		s.route(e)
 	case phHeader:
 		s.StreamError("not-authorized", "an element before the stream header")
@@ -256,6 +291,9 @@ func (s *Session) HandleDecodeError(err error) {
 // HandleClosed is told that the connection is gone, whatever the reason.
 func (s *Session) HandleClosed() {
 	s.phase = phClosed
+	if ok, _ := s.Available(); ok && s.bound {
+		s.goUnavailable(s.unavailableStanza(), nil)
+	}
 	if s.bound {
 		s.bound = false
 		s.srv.cfg.Router.Unbind(s)
@@ -461,6 +499,11 @@ func (s *Session) saslError(err error) {
 	cond, text := "not-authorized", ""
 	if se, ok := err.(*sasl.Error); ok {
 		cond, text = string(se.Condition), se.Text
+		if se.ChannelBindingRefused() {
+			// Negotiation, not a guess: clients walk down from -PLUS.
+			s.saslReply(cond, text)
+			return
+		}
 	}
 	s.saslFailure(cond, text)
 }
@@ -468,6 +511,19 @@ func (s *Session) saslError(err error) {
 // saslFailure reports a failed attempt; past the retry limit the stream is
 // closed (RFC 6120 §6.4.5).
 func (s *Session) saslFailure(cond, text string) {
+	s.saslReply(cond, text)
+	if cond == "aborted" {
+		return
+	}
+	s.srv.authLim.add(s.t.Info().Remote)
+	s.attempts++
+	if s.attempts >= s.srv.cfg.MaxAuthAttempts {
+		s.StreamError("policy-violation", "too many failed authentication attempts")
+	}
+}
+
+// saslReply sends <failure/> with cond and an optional text.
+func (s *Session) saslReply(cond, text string) {
 	s.srv.Stats.AuthFailed.Add(1)
 	b := append(getBuf(), "<failure xmlns='"+nsSASL+"'><"...)
 	b = append(b, cond...)
@@ -479,12 +535,4 @@ func (s *Session) saslFailure(cond, text string) {
 	}
 	b = append(b, "</failure>"...)
 	s.send(b)
-	if cond == "aborted" {
-		return
-	}
-	s.srv.authLim.add(s.t.Info().Remote)
-	s.attempts++
-	if s.attempts >= s.srv.cfg.MaxAuthAttempts {
-		s.StreamError("policy-violation", "too many failed authentication attempts")
-	}
 }
