@@ -69,6 +69,11 @@ type RosterItem struct {
 	// PendingInStanza optionally keeps the raw subscribe stanza (it may carry
 	// a status or a nick) to redeliver at the user's next login.
 	PendingInStanza []byte
+	// Hidden marks a record that holds only an inbound request from someone
+	// the user never added (RFC 6121 §3.1.3): it carries subscription state
+	// but is not part of the roster the user sees. The zero value is a
+	// listed item.
+	Hidden bool
 }
 
 // Validate checks what a store needs: names it can key on and a defined

@@ -141,6 +141,7 @@ func (s *Session) rosterSet(r reply, child codec.Element) {
 		var ver uint64
 		if err == nil {
 			it.Name, it.Groups = name, groups
+			it.Hidden = false // the user lists the contact now
 			ver, err = store.PutRosterItem(it)
 		}
 		return func() {

@@ -101,7 +101,7 @@ func (srv *Server) applySubscription(ev subEvent) []subEvent {
 	if cur != nil {
 		item = *cur
 	}
-	subscription.Apply(&item, res.Item.State)
+	subscription.ApplyItem(&item, res.Item)
 	if res.StoreRequest {
 		item.PendingInStanza = ev.stanza
 	}

@@ -19,7 +19,7 @@ import (
 //	  scram       uvarint iterations | bytes salt | bytes storedKey | bytes serverKey
 //	  time        varint unix seconds | uvarint nanoseconds
 //	roster item   v1 | flags | bytes name | uvarint n | n × bytes group | bytes pendingInStanza
-//	  flags       bits 0-1 subscription, 2 ask, 3 approved, 4 pendingIn
+//	  flags       bits 0-1 subscription, 2 ask, 3 approved, 4 pendingIn, 5 hidden
 //	roster ver    v1 | uvarint version
 //	offline msg   v1 | time | raw stanza (rest of the value)
 //	offline meta  v1 | uvarint head | uvarint next   (the queue holds [head, next))
@@ -34,7 +34,8 @@ const (
 	flagAsk       = 1 << 2
 	flagApproved  = 1 << 3
 	flagPendingIn = 1 << 4
-	flagKnown     = flagSubMask | flagAsk | flagApproved | flagPendingIn
+	flagHidden    = 1 << 5
+	flagKnown     = flagSubMask | flagAsk | flagApproved | flagPendingIn | flagHidden
 )
 
 // schemaVersion is the key layout this package reads and writes.
@@ -79,6 +80,9 @@ func appendRosterItem(dst []byte, it *storage.RosterItem) []byte {
 	}
 	if it.PendingIn {
 		flags |= flagPendingIn
+	}
+	if it.Hidden {
+		flags |= flagHidden
 	}
 	dst = append(dst, formatV1, flags)
 	dst = appendString(dst, it.Name)
@@ -335,6 +339,7 @@ func (rd *rosterDecoder) decode(owner string, contact, v []byte, it *storage.Ros
 		Ask:          flags&flagAsk != 0,
 		Approved:     flags&flagApproved != 0,
 		PendingIn:    flags&flagPendingIn != 0,
+		Hidden:       flags&flagHidden != 0,
 	}
 	if len(rd.spans) > 0 {
 		if cap(rd.slab)-len(rd.slab) < len(rd.spans) {

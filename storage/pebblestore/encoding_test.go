@@ -106,7 +106,7 @@ func TestDecodeCorrupt(t *testing.T) {
 			t.Errorf("decodeOfflineMeta(%x) = %v", bad, err)
 		}
 	}
-	if err := decoders["roster"]([]byte{1, 0x20, 0, 0, 0}); !errors.Is(err, storage.ErrCorrupt) {
+	if err := decoders["roster"]([]byte{1, 0x40, 0, 0, 0}); !errors.Is(err, storage.ErrCorrupt) {
 		t.Errorf("unknown roster flag accepted: %v", err)
 	}
 }

@@ -27,6 +27,7 @@ func runRoster(t *testing.T, open Opener) {
 				PendingInStanza: []byte(`<presence from='heidi@example.net' type='subscribe'><status>hi</status></presence>`)}},
 			{"all flags", storage.RosterItem{Contact: "ivan@example.net", Name: "I", Subscription: storage.SubscriptionTo,
 				Ask: true, Approved: true, PendingIn: true, Groups: []string{"a", "b", "c"}}},
+			{"hidden request", storage.RosterItem{Contact: "judy@example.net", PendingIn: true, Hidden: true}},
 			{"domain contact", storage.RosterItem{Contact: "icq.example.net", Subscription: storage.SubscriptionBoth}},
 			{"long contact", storage.RosterItem{Contact: strings.Repeat("x", 1000) + "@" + strings.Repeat("y", 1000)}},
 		} {

@@ -56,12 +56,11 @@ func ItemOf(it *storage.RosterItem) Item {
 	if it == nil {
 		return Item{}
 	}
-	s := StateOf(it)
 	r := Listed
-	if s == unlistedState && it.Name == "" && len(it.Groups) == 0 {
+	if it.Hidden {
 		r = Unlisted
 	}
-	return Item{Record: r, State: s}
+	return Item{Record: r, State: StateOf(it)}
 }
 
 // InRoster reports whether a stored item belongs in roster results and
@@ -71,6 +70,13 @@ func InRoster(it *storage.RosterItem) bool { return ItemOf(it).Record == Listed 
 // Apply stores s into it, leaving the other fields alone except the kept
 // request, which is dropped once no request is pending. After a Result
 // with StoreRequest the caller sets it.PendingInStanza to the request.
+// ApplyItem stores a whole Item: its state, as Apply does, and whether
+// the record is listed in the user's roster.
+func ApplyItem(it *storage.RosterItem, item Item) {
+	Apply(it, item.State)
+	it.Hidden = item.Record == Unlisted
+}
+
 func Apply(it *storage.RosterItem, s State) {
 	it.Subscription = s.Sub.Storage()
 	it.Ask = s.PendingOut

@@ -38,8 +38,10 @@ func TestItemOf(t *testing.T) {
 		it   storage.RosterItem
 		want Item
 	}{
-		{"a stranger's request", storage.RosterItem{Contact: "a@example.net", PendingIn: true},
+		{"a stranger's request", storage.RosterItem{Contact: "a@example.net", PendingIn: true, Hidden: true},
 			Item{Record: Unlisted, State: sNonePI}},
+		{"an added contact's request, no name or group", storage.RosterItem{Contact: "a@example.net", PendingIn: true},
+			Item{Record: Listed, State: sNonePI}},
 		{"a named contact's request", storage.RosterItem{Contact: "a@example.net", Name: "A", PendingIn: true},
 			Item{Record: Listed, State: sNonePI}},
 		{"a grouped contact's request", storage.RosterItem{Contact: "a@example.net", Groups: []string{"g"}, PendingIn: true},
