@@ -119,6 +119,7 @@ func (srv *Server) broadcastPresence(s *Session, stanza []byte, initial, offline
 			}
 		}
 		srv.deliverAvailable(user.Bare(), stanza, s)
+		srv.toComponentContacts(items, user, stanza, initial)
 		if !initial {
 			return
 		}
@@ -203,6 +204,7 @@ func (srv *Server) broadcastUnavailable(full jid.JID, stanza []byte, directed ma
 			}
 		}
 		srv.deliverAvailable(full.Bare(), stanza, nil)
+		srv.toComponentContacts(items, full, stanza, false)
 		for addr := range directed {
 			if to, err := jid.Parse(addr); err == nil && srv.Serves(to.Domain()) {
 				if to.Resource() != "" {

@@ -56,6 +56,10 @@ func (s *Session) route(e codec.Element) {
 	switch {
 	case to.Local() == "" && to.Resource() == "" && s.srv.Serves(to.Domain()):
 		s.toServer(e, r, child)
+	case s.srv.cfg.Components != nil && s.srv.cfg.Components.Serves(to.Domain()):
+		if !s.srv.cfg.Components.Deliver(to, s.stamped(e)) && kind != "presence" {
+			s.sendError(r, errCancel, "service-unavailable", "the gateway is not connected")
+		}
 	case !s.srv.Serves(to.Domain()):
 		if kind != "presence" {
 			s.sendError(r, errCancel, "remote-server-not-found", "server-to-server is not enabled on this server")

@@ -62,6 +62,10 @@ type Config struct {
 	// refused with a temporary failure rather than queued without bound.
 	WorkQueue int
 
+	// Components, if set, receives stanzas addressed to component domains
+	// (XEP-0114 gateways); see ComponentRouter.
+	Components ComponentRouter
+
 	// Filter, if set, sees every stanza an established session sends,
 	// before routing; returning false drops it. It runs on the session's
 	// loop and must be fast (a hook for policy modules and for tests).
@@ -130,6 +134,18 @@ func (c *Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ComponentRouter delivers stanzas to external components (XEP-0114). It is
+// called from sessions' owner goroutines and must not block.
+type ComponentRouter interface {
+	// Serves reports whether domain belongs to a connected or configured
+	// component.
+	Serves(domain string) bool
+	// Deliver hands a stanza (from stamped) addressed to a component
+	// domain, or a JID at one, to one of the component's connections; it
+	// returns false when no connection can take it.
+	Deliver(to jid.JID, stanza []byte) bool
 }
 
 // domain is one hosted domain.

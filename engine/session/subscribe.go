@@ -34,7 +34,9 @@ type subEvent struct {
 // from the user to contact.
 func (s *Session) subscription(e codec.Element, r reply, contact jid.JID) {
 	kind, _ := subscription.ParseKind(r.typ)
-	if !s.srv.Serves(contact.Domain()) {
+	comps := s.srv.cfg.Components
+	toComponent := comps != nil && comps.Serves(contact.Domain())
+	if !s.srv.Serves(contact.Domain()) && !toComponent {
 		s.sendError(r, errCancel, "remote-server-not-found", "server-to-server is not enabled on this server")
 		return
 	}
@@ -70,6 +72,9 @@ func (srv *Server) rosterLock(user string) func() {
 func (srv *Server) applySubscription(ev subEvent) []subEvent {
 	store := srv.cfg.Store
 	owner := ev.owner.Local()
+	if !srv.Serves(ev.owner.Domain()) {
+		return nil // not one of our users: nothing of theirs is ours to keep
+	}
 	if _, err := store.User(owner); err != nil {
 		if !ev.outbound && errors.Is(err, storage.ErrNotFound) &&
 			(ev.kind == subscription.Subscribe) {
@@ -126,13 +131,18 @@ func (srv *Server) applySubscription(ev subEvent) []subEvent {
 		srv.presenceOfOwner(ev.owner, ev.other, false)
 	}
 	if res.Forward {
-		if ev.outbound {
+		switch {
+		case ev.outbound && srv.cfg.Components != nil && srv.cfg.Components.Serves(ev.other.Domain()):
+			srv.cfg.Components.Deliver(ev.other, ev.stanza) // the gateway keeps its own state
+		case ev.outbound:
 			next = append(next, subEvent{owner: ev.other, other: ev.owner, kind: ev.kind, stanza: ev.stanza})
-		} else {
+		default:
 			srv.deliverAvailable(ev.owner, ev.stanza, nil)
 		}
 	}
-	if res.Reply != 0 {
+	if res.Reply != 0 && srv.cfg.Components != nil && srv.cfg.Components.Serves(ev.other.Domain()) {
+		srv.cfg.Components.Deliver(ev.other, presenceOf(res.Reply.String(), ev.owner, ev.other))
+	} else if res.Reply != 0 {
 		next = append(next, subEvent{owner: ev.other, other: ev.owner, kind: res.Reply,
 			stanza: presenceOf(res.Reply.String(), ev.owner, ev.other)})
 	}
@@ -167,8 +177,17 @@ func presenceOf(typ string, from, to jid.JID) []byte {
 // presenceOfOwner sends other the current presence of owner's available
 // resources (available) or unavailable presence from each of them.
 func (srv *Server) presenceOfOwner(owner, other jid.JID, available bool) {
-	if !srv.Serves(other.Domain()) {
+	comps := srv.cfg.Components
+	toComponent := comps != nil && comps.Serves(other.Domain())
+	if !srv.Serves(other.Domain()) && !toComponent {
 		return
+	}
+	send := func(stanza []byte) {
+		if toComponent {
+			comps.Deliver(other, withTo(stanza, other.String()))
+		} else {
+			srv.deliverAvailable(other, stanza, nil)
+		}
 	}
 	for _, p := range srv.cfg.Router.AppendResources(nil, owner) {
 		sess, ok := p.(*Session)
@@ -177,10 +196,10 @@ func (srv *Server) presenceOfOwner(owner, other jid.JID, available bool) {
 		}
 		if available {
 			if lp := sess.lastPresence.Load(); lp != nil {
-				srv.deliverAvailable(other, *lp, nil)
+				send(*lp)
 			}
 		} else if ok, _ := sess.Available(); ok {
-			srv.deliverAvailable(other, sess.unavailableStanza(), nil)
+			send(sess.unavailableStanza())
 		}
 	}
 }
