@@ -1,0 +1,117 @@
+package bench
+
+import (
+	"context"
+	"sort"
+	"sync/atomic"
+	"time"
+)
+
+// Scenario is one kind of load. The parent process decides how many shards
+// (worker processes, or goroutines for an in-process run) share the work,
+// runs Run once per shard, merges the shards' Results and hands them, with
+// the server samples taken at the scenario's barriers, to Summarize.
+//
+// A later scenario (presence, bosh, mixed) slots in by implementing this
+// interface and adding itself to Scenarios; the runner, the worker protocol
+// and the report know nothing scenario-specific.
+type Scenario interface {
+	// Name is what the CLI calls the scenario.
+	Name() string
+	// Check rejects a configuration the scenario cannot run with (a
+	// missing count), after Config.EnsureDefaults.
+	Check(c *Config) error
+	// Sockets is how many client sockets the whole run holds at once; the
+	// runner starts enough shards to keep each under MaxSocketsPerProc.
+	Sockets(c *Config) int
+	// Parts is the number of indivisible pieces of work (accounts, pairs):
+	// there are never more shards than parts.
+	Parts(c *Config) int
+	// Units is the progress total, or 0 when the scenario runs for a
+	// duration and its progress has no total.
+	Units(c *Config) int64
+	// Run does shard sh's share. Every shard must pass the same barriers in
+	// the same order, whatever its share (even an empty one).
+	Run(ctx context.Context, c *Config, sh Shard, env *Env) (*Result, error)
+	// Summarize derives the scenario's metrics from the merged result and
+	// the server samples.
+	Summarize(c *Config, r *Result, s Samples, rep *Report)
+}
+
+// Scenarios returns every scenario, by name.
+func Scenarios() map[string]Scenario {
+	m := map[string]Scenario{}
+	for _, s := range []Scenario{registerScenario{}, loginScenario{}, idleScenario{}, msgScenario{}} {
+		m[s.Name()] = s
+	}
+	return m
+}
+
+// ScenarioNames lists the scenarios, sorted.
+func ScenarioNames() []string {
+	var names []string
+	for n := range Scenarios() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Env is a running shard's link to the coordinating parent.
+type Env struct {
+	progress atomic.Int64
+	barrier  func(ctx context.Context, name string) error
+}
+
+// NewEnv returns an Env whose Barrier calls barrier (nil: barriers pass at
+// once, for a lone shard without a parent).
+func NewEnv(barrier func(ctx context.Context, name string) error) *Env {
+	return &Env{barrier: barrier}
+}
+
+// Done adds n finished units of work to the progress count.
+func (e *Env) Done(n int64) { e.progress.Add(n) }
+
+// Progress is the number of finished units so far.
+func (e *Env) Progress() int64 { return e.progress.Load() }
+
+// Barrier waits until every shard has reached the barrier called name and
+// the parent has sampled the server there.
+func (e *Env) Barrier(ctx context.Context, name string) error {
+	if e.barrier == nil {
+		return ctx.Err()
+	}
+	return e.barrier(ctx, name)
+}
+
+// Sample is the server's state at a named point of the run.
+type Sample struct {
+	Name string    `json:"name"`
+	At   time.Time `json:"at"`
+	RSS  int64     `json:"rss_bytes"`
+	CPU  float64   `json:"cpu_s"`
+}
+
+// Samples are the server samples of a run, in the order taken: "start"
+// before any shard starts, one per barrier, "end" after the last shard.
+type Samples []Sample
+
+// Get returns the sample called name.
+func (s Samples) Get(name string) (Sample, bool) {
+	for _, x := range s {
+		if x.Name == name {
+			return x, true
+		}
+	}
+	return Sample{}, false
+}
+
+// Delta returns the CPU seconds and RSS change between samples a and b.
+func (s Samples) Delta(a, b string) (cpu float64, rss int64, ok bool) {
+	x, ok1 := s.Get(a)
+	y, ok2 := s.Get(b)
+	if !ok1 || !ok2 {
+		return 0, 0, false
+	}
+	return y.CPU - x.CPU, y.RSS - x.RSS, true
+}

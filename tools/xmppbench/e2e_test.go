@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary serve as xmppbench's worker process: the
+// CLI re-executes os.Executable() with "worker".
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// startServer builds the real server and starts it on a free loopback port
+// with PLAIN allowed in the clear and registration unthrottled. It returns
+// the c2s address and the server's pid.
+func startServer(t *testing.T) (string, int) {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool to build the server with")
+	}
+	if _, err := os.Stat("../xmppd/main.go"); err != nil {
+		t.Skip("no server in this tree (tools/xmppd)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "xmppd")
+	build := exec.Command(goBin, "build", "-o", bin, "xmppd/tools/xmppd")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building xmppd: %v\n%s", err, out)
+	}
+	conf := filepath.Join(dir, "xmppd.yaml")
+	yaml := `auth: {plain_in_clear: true, max_failures_per_ip_per_minute: -1}
+registration: {mode: loopback, rate_per_ip_per_hour: -1}
+limits: {max_connections_per_ip: 100000}
+listen: {c2s: "127.0.0.1:0", c2s_tls: "", component: "", http: "", admin: ""}
+`
+	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := exec.CommandContext(ctx, bin, "-config", conf, "-data", filepath.Join(dir, "data"))
+	srv.Cancel = func() error { return srv.Process.Signal(os.Interrupt) }
+	srv.WaitDelay = 5 * time.Second
+	stderr, err := srv.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = srv.Wait()
+	})
+	addrs := make(chan string, 1)
+	var logBuf bytes.Buffer
+	go func() {
+		re := regexp.MustCompile(`listener=c2s addr=(\S+)`)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logBuf.WriteString(sc.Text() + "\n")
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addrs <- m[1]
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case a := <-addrs:
+		return a, srv.Process.Pid
+	case <-time.After(10 * time.Second):
+		t.Fatalf("xmppd did not report its c2s address:\n%s", logBuf.String())
+	}
+	return "", 0
+}
+
+type result struct {
+	Counts   map[string]int64   `json:"counts"`
+	Failures map[string]int64   `json:"failures"`
+	Metrics  map[string]any     `json:"metrics"`
+	Latency  map[string]float64 `json:"latency"`
+	Procs    int                `json:"procs"`
+	OK       bool               `json:"ok"`
+}
+
+func xmppbench(t *testing.T, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(append(args, "--quiet"), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("xmppbench %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	}
+	line, _, _ := strings.Cut(stdout.String(), "\n")
+	var r result
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		t.Fatalf("xmppbench %s: output %q: %v", strings.Join(args, " "), line, err)
+	}
+	if !r.OK {
+		t.Fatalf("xmppbench %s: not ok: %s", strings.Join(args, " "), line)
+	}
+	return r
+}
+
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the server")
+	}
+	addr, pid := startServer(t)
+	pidArg := strconv.Itoa(pid)
+
+	r := xmppbench(t, "register", "--server", addr, "--users", "50", "--conns", "2")
+	if r.Counts["registered"] != 50 {
+		t.Fatalf("register: %+v", r)
+	}
+
+	r = xmppbench(t, "login", "--server", addr, "--users", "50", "--logins", "100", "--concurrency", "16", "--pid", pidArg)
+	if r.Counts["logins"] != 100 || r.Latency["count"] != 100 {
+		t.Fatalf("login: %+v", r)
+	}
+	if _, ok := r.Metrics["server_cpu_per_1k_logins"]; !ok {
+		t.Errorf("login: no server CPU metric: %+v", r.Metrics)
+	}
+
+	r = xmppbench(t, "login", "--server", addr, "--users", "10", "--tls", "starttls", "--mech", "SCRAM-SHA-256", "--presence")
+	if r.Counts["logins"] != 10 {
+		t.Fatalf("login over STARTTLS with SCRAM: %+v", r)
+	}
+
+	r = xmppbench(t, "idle", "--server", addr, "--users", "50", "--duration", "500ms", "--pid", pidArg)
+	if r.Counts["sessions_alive"] != 50 {
+		t.Fatalf("idle: %+v", r)
+	}
+	if _, ok := r.Metrics["server_bytes_per_session"]; !ok {
+		t.Errorf("idle: no RSS per session: %+v", r.Metrics)
+	}
+
+	// Two worker processes, 5 pairs each.
+	var md bytes.Buffer
+	args := []string{"msg", "--server", addr, "--pairs", "10", "--window", "10", "--duration", "2s", "--pid", pidArg, "--procs", "2", "--markdown", "-"}
+	code := run(append(args, "--quiet"), &md, io.Discard)
+	if code != 0 {
+		t.Fatalf("msg: exit %d: %s", code, md.String())
+	}
+	line, table, _ := strings.Cut(md.String(), "\n")
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Procs != 2 || r.Counts["received"] == 0 || r.Counts["lost"] != 0 || r.Counts["sent"] != r.Counts["received"] || !r.OK {
+		t.Fatalf("msg: %s", line)
+	}
+	if !strings.Contains(table, "| lost | 0 |") || !strings.Contains(table, "delivery latency p99.9 (ms)") {
+		t.Errorf("msg table:\n%s", table)
+	}
+	t.Logf("msg, 10 pairs x window 10, 2 s: %d delivered, %v msgs/s, p99 %.2f ms, server CPU %v s/100k",
+		r.Counts["received"], r.Metrics["delivered_per_s"], r.Latency["p99_ms"], r.Metrics["server_cpu_per_100k_msgs"])
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, 2, "usage: xmppbench SCENARIO"},
+		{[]string{"--help"}, 0, "Scenarios: idle, login, msg, register"},
+		{[]string{"fly"}, 2, "unknown scenario"},
+		{[]string{"msg"}, 2, "--pairs"},
+		{[]string{"login", "--users", "1", "--mech", "DIGEST-MD5"}, 2, "mech"},
+		{[]string{"idle", "--users", "1", "--tls", "sometimes"}, 2, "tls"},
+		{[]string{"register", "--users", "1", "extra"}, 2, "unexpected arguments"},
+		{[]string{"register", "--users", "1", "--pid", "-7"}, 2, "--pid -7"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(tc.args, &out, &errOut)
+		if code != tc.code || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("run(%q) = %d, stderr %q; want %d and %q", tc.args, code, errOut.String(), tc.code, tc.want)
+		}
+	}
+}
