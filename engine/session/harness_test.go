@@ -195,3 +195,25 @@ func (c *client) pumpFor(ms int) {
 		}
 	}
 }
+
+// expectEventually runs posted worker results until the output contains
+// every want (bounded; for replies computed on a worker), then clears it.
+func (c *client) expectEventually(want ...string) string {
+	c.t.Helper()
+	for range 400 {
+		got := c.ft.out.String()
+		all := true
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				all = false
+				break
+			}
+		}
+		if all {
+			c.ft.out.Reset()
+			return got
+		}
+		c.pumpFor(5)
+	}
+	return c.expect(want...)
+}

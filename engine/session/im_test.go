@@ -164,8 +164,7 @@ func TestOfflineMessages(t *testing.T) {
 	}
 	waitStored(0)
 	a.send("<message to='nobody@localhost' type='chat' id='o5'><body>x</body></message>")
-	a.pumpFor(2000)
-	a.expect("id='o5'", "<service-unavailable")
+	a.expectEventually("id='o5'", "<service-unavailable")
 }
 
 func TestVCardPrivateLast(t *testing.T) {
@@ -290,15 +289,30 @@ func TestClientStateIndication(t *testing.T) {
 	b.login("maria", "pw", "r")
 	seedBoth(t, srv, "feste", "maria")
 	a.send("<presence/>")
+	waitEnqueued(t, a, "type='unavailable' from='maria@localhost'") // the probe's answer
 	a.send("<inactive xmlns='urn:xmpp:csi:0'/>")
 	b.send("<presence><show>away</show></presence>")
 	b.send("<presence><show>dnd</show></presence>")
 	b.send("<message to='feste@localhost/r' id='now'><body>sing</body></message>")
 	waitEnqueued(t, a, "id='now'") // messages are not held
-	for range 20 {
+	held := func() string {
+		a.s.csi.mu.Lock()
+		defer a.s.csi.mu.Unlock()
+		return strings.Join(func() []string {
+			var s []string
+			for _, b := range a.s.csi.queue {
+				s = append(s, string(b))
+			}
+			return s
+		}(), "\n")
+	}
+	for i := 0; !strings.Contains(held(), "dnd"); i++ {
+		if i > 400 {
+			t.Fatalf("dnd presence never held; held %q", held())
+		}
 		b.pumpFor(5)
 	}
-	for _, m := range a.ft.enqueued() {
+	for _, m := range append(a.backlog, a.ft.enqueued()...) {
 		if strings.Contains(m, "<show>") {
 			t.Fatalf("presence delivered while inactive: %q", m)
 		}

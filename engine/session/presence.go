@@ -55,7 +55,8 @@ func (s *Session) goUnavailable(stanza []byte, status []byte) {
 	s.lastPresence.Store(nil)
 	directed := s.directed
 	s.directed = nil
-	s.srv.broadcastUnavailable(s.full, stanza, directed, string(status))
+	full, srv := s.full, s.srv
+	s.ordered.run(srv, func() { srv.broadcastUnavailable(full, stanza, directed, string(status)) })
 }
 
 // unavailableStanza is what a disconnect broadcasts.
@@ -105,7 +106,7 @@ func (srv *Server) deliverAvailable(bare jid.JID, stanza []byte, skip *Session) 
 // subscription requests, and the offline queue.
 func (srv *Server) broadcastPresence(s *Session, stanza []byte, initial, offline bool) {
 	user := s.full
-	srv.goWork(func() {
+	s.ordered.run(srv, func() {
 		items, _, err := srv.cfg.Store.RosterItems(user.Local())
 		if err != nil {
 			srv.cfg.Logger.Warn("presence broadcast: roster read failed", "user", user.Bare(), "err", err)
@@ -193,8 +194,9 @@ func (srv *Server) answerProbe(contact jid.JID, s *Session) {
 // broadcastUnavailable tells the contacts, the user's other resources and
 // every directed-presence recipient that a resource went offline, and, when
 // it was the user's last resource, records the last activity (XEP-0012).
+// It runs on a worker (the session's ordered queue).
 func (srv *Server) broadcastUnavailable(full jid.JID, stanza []byte, directed map[string]struct{}, status string) {
-	srv.goWork(func() {
+	func() {
 		items, _, _ := srv.cfg.Store.RosterItems(full.Local())
 		for i := range items {
 			if items[i].Subscription.From() {
@@ -219,7 +221,7 @@ func (srv *Server) broadcastUnavailable(full jid.JID, stanza []byte, directed ma
 		if !srv.cfg.Router.Online(full.Bare()) || !srv.anyAvailable(full.Bare()) {
 			_ = srv.cfg.Store.SetLastActivity(full.Local(), storage.LastActivity{Time: srv.cfg.Clock(), Status: status})
 		}
-	})
+	}()
 }
 
 func (srv *Server) anyAvailable(bare jid.JID) bool {

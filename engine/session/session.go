@@ -93,6 +93,7 @@ type Session struct {
 	blockRequested atomic.Bool                         // asked for the block list: gets pushes
 	carbons        atomic.Bool                         // XEP-0280 enabled
 	csi            csiState                            // XEP-0352
+	ordered        orderedWork                         // presence and subscription work, in order
 
 	// avail packs the presence the router reads from other goroutines: bit
 	// 8 set when available, the low byte the priority.

@@ -46,7 +46,7 @@ func (s *Session) subscription(e codec.Element, r reply, contact jid.JID) {
 	}
 	stanza := codec.AppendAddressed(nil, e, []byte(user.String()), []byte(contact.String()))
 	srv := s.srv
-	srv.goWork(func() {
+	s.ordered.run(srv, func() {
 		srv.runSubscription(subEvent{owner: user, other: contact, kind: kind, outbound: true, stanza: stanza})
 	})
 }
