@@ -18,6 +18,7 @@ type fakeGateway struct {
 }
 
 func (g *fakeGateway) Serves(d string) bool { return d == "gw.localhost" }
+func (g *fakeGateway) Domains() []string    { return []string{"gw.localhost"} }
 func (g *fakeGateway) Deliver(to jid.JID, b []byte) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -81,6 +82,8 @@ func TestGatewayLoginFlow(t *testing.T) {
 	// Logging out tells the gateway.
 	c.send("<presence type='unavailable'/>")
 	gw.waitFor(t, c, "type='unavailable'")
+	c.send("<iq type='get' id='items' to='localhost'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>")
+	c.expect("<item jid='gw.localhost'/>")
 	if cond := external(t, srv, "<iq type='get' id='x' from='gw.localhost' to='nobody@localhost'><query xmlns='jabber:iq:version'/></iq>"); cond != "service-unavailable" {
 		t.Fatalf("iq to a missing user: %q", cond)
 	}

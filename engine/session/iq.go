@@ -87,7 +87,13 @@ func (s *Session) serverIQ(r reply, child codec.Element, domain bool) {
 			s.sendError(r, errCancel, "item-not-found", "")
 			return
 		}
-		s.sendResult(r, []byte("<query xmlns='"+nsDiscoItems+"'/>"))
+		b := []byte("<query xmlns='" + nsDiscoItems + "'>")
+		if lister, ok := s.srv.cfg.Components.(interface{ Domains() []string }); ok && domain {
+			for _, d := range lister.Domains() {
+				b = codec.AppendEmpty(b, "item", "jid", d)
+			}
+		}
+		s.sendResult(r, append(b, "</query>"...))
 	case ns == nsLast && name == "query" && r.typ == "get" && domain:
 		up := int64(s.srv.cfg.Clock().Sub(s.srv.started) / time.Second)
 		s.sendResult(r, []byte("<query xmlns='"+nsLast+"' seconds='"+strconv.FormatInt(up, 10)+"'/>"))

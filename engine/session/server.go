@@ -148,6 +148,9 @@ type ComponentRouter interface {
 	Deliver(to jid.JID, stanza []byte) bool
 }
 
+// A ComponentRouter that also has a Domains() []string method gets its
+// domains listed in the server's disco#items (XEP-0030).
+
 // domain is one hosted domain.
 type domain struct {
 	name string
