@@ -1,0 +1,5 @@
+//go:build race
+
+package tlspipe
+
+const raceEnabled = true
