@@ -1,0 +1,430 @@
+package engine
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"xmppd/codec"
+	"xmppd/engine/session"
+	"xmppd/engine/timerwheel"
+	"xmppd/engine/tlspipe"
+)
+
+// conn is one client connection. Fields above mu belong to the owning
+// loop; those below are shared with other goroutines.
+type conn struct {
+	gc     gnet.Conn
+	lp     *loop
+	l      *Listener
+	remote netip.Addr
+	dec    *codec.Decoder
+	sess   *session.Session
+	pipe   *tlspipe.Pipe
+
+	tlsSwitch bool   // StartTLS was asked for during the current feed
+	closing   bool   // Close was called; no more input is processed
+	pending   []byte // TLS plaintext held while the session is paused
+
+	lastRead   time.Time
+	pingID     string
+	pingSent   time.Time
+	authTimer  timerwheel.Timer
+	aliveTimer timerwheel.Timer
+	onAuth     func()
+	onAlive    func()
+	onPlain    func([]byte)
+
+	mu         sync.Mutex // guards the following fields
+	inbox      [][]byte
+	inboxBytes int
+	posted     []func()
+	woken      bool
+	overflow   bool
+	closed     bool
+}
+
+var errNoTLS = errors.New("engine: TLS is not configured on this listener")
+
+// OnOpen admits a connection and gives it a decoder and a session.
+func (l *Listener) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	var remote netip.Addr
+	if a, ok := gc.RemoteAddr().(*net.TCPAddr); ok {
+		remote = a.AddrPort().Addr().Unmap()
+	}
+	if !l.cfg.Admission.admit(remote) {
+		l.Stats.Refused.Add(1)
+		return nil, gnet.Close
+	}
+	lp := l.loopOf(gc.EventLoop())
+	c := &conn{gc: gc, lp: lp, l: l, remote: remote, lastRead: time.Now()}
+	c.onAuth = c.authTimeout
+	c.onAlive = c.keepalive
+	c.onPlain = c.plain
+	c.dec = codec.NewDecoder(l.cfg.Limits)
+	c.sess = l.cfg.Sessions.New(c)
+	gc.SetContext(c)
+	lp.conns[c] = struct{}{}
+	l.Stats.Open.Add(1)
+	l.Stats.Accepted.Add(1)
+	c.authTimer = lp.wheel.Add(time.Now().Add(l.cfg.AuthTimeout), c.onAuth)
+	if l.cfg.DirectTLS {
+		p, err := tlspipe.Server(tlspipe.NewGnetSocket(gc), l.cfg.TLS, nil)
+		if err != nil {
+			l.cfg.Logger.Warn("direct TLS refused", "remote", remote, "err", err)
+			return nil, gnet.Close
+		}
+		c.pipe = p
+	}
+	return nil, gnet.None
+}
+
+// OnTraffic runs worker results and routed stanzas, then feeds input.
+func (l *Listener) OnTraffic(gc gnet.Conn) gnet.Action {
+	c, ok := gc.Context().(*conn)
+	if !ok {
+		return gnet.Close
+	}
+	c.safely(func() {
+		c.drain()
+		if !c.closing {
+			c.readInput()
+		}
+		if !c.closing && c.sess.Bound() && c.aliveTimer == 0 {
+			c.lp.wheel.Cancel(c.authTimer)
+			c.authTimer = 0
+			if l.cfg.PingInterval > 0 {
+				c.aliveTimer = c.lp.wheel.Add(time.Now().Add(l.cfg.PingInterval), c.onAlive)
+			}
+		}
+	})
+	c.lp.flush()
+	return gnet.None
+}
+
+// OnClose unbinds the session and releases the connection's resources.
+func (l *Listener) OnClose(gc gnet.Conn, _ error) gnet.Action {
+	c, ok := gc.Context().(*conn)
+	if !ok {
+		return gnet.None
+	}
+	c.mu.Lock()
+	c.closed = true
+	c.inbox, c.posted, c.inboxBytes = nil, nil, 0
+	c.mu.Unlock()
+	c.closing = true
+	c.safely(c.sess.HandleClosed)
+	lp := c.lp
+	lp.wheel.Cancel(c.authTimer)
+	lp.wheel.Cancel(c.aliveTimer)
+	if c.pipe != nil {
+		_ = c.pipe.Close()
+	}
+	c.dec.Reset() // hand pooled scratch back
+	c.pending = nil
+	if lp.wconn == c {
+		lp.wbuf, lp.wconn = lp.wbuf[:0], nil
+	}
+	delete(lp.conns, c)
+	l.cfg.Admission.release(c.remote)
+	l.Stats.Open.Add(-1)
+	return gnet.None
+}
+
+// safely runs fn, turning a panic into the close of this connection only.
+func (c *conn) safely(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.l.Stats.Panics.Add(1)
+			c.l.cfg.Logger.Error("panic while serving a connection; closing it",
+				"remote", c.remote, "panic", r, "stack", string(debug.Stack()))
+			c.closing = true
+			_ = c.gc.Close()
+		}
+	}()
+	fn()
+}
+
+// drain runs posted functions and queues routed stanzas for writing.
+func (c *conn) drain() {
+	c.mu.Lock()
+	posted, inbox, overflow := c.posted, c.inbox, c.overflow
+	c.posted, c.inbox, c.inboxBytes, c.woken = nil, nil, 0, false
+	c.mu.Unlock()
+	for _, fn := range posted {
+		if c.closing {
+			return
+		}
+		fn()
+	}
+	if overflow {
+		c.slowConsumer()
+		return
+	}
+	for _, b := range inbox {
+		c.lp.write(c, b)
+	}
+}
+
+// readInput feeds what gnet has buffered, through TLS when it is on.
+func (c *conn) readInput() {
+	if c.pipe != nil {
+		if len(c.pending) > 0 && !c.sess.Busy() {
+			n := c.feed(c.pending)
+			c.pending = append(c.pending[:0], c.pending[n:]...)
+			if len(c.pending) == 0 {
+				c.pending = nil
+			}
+		}
+		buf, _ := c.gc.Next(-1)
+		if len(buf) > 0 {
+			c.lastRead = time.Now()
+		}
+		if err := c.pipe.Input(buf, c.onPlain); err != nil {
+			if errors.Is(err, io.EOF) {
+				// close_notify: the client is done; end the stream cleanly.
+				c.sess.HandleStreamEnd()
+				return
+			}
+			// The pipe has closed the socket itself, behind any TLS alert;
+			// closing here too could drop the alert.
+			c.closing = true
+		}
+		return
+	}
+	for !c.closing && !c.sess.Busy() {
+		buf, _ := c.gc.Peek(-1)
+		if len(buf) == 0 {
+			return
+		}
+		c.lastRead = time.Now()
+		n := c.feed(buf)
+		if c.tlsSwitch {
+			c.tlsSwitch = false
+			initial := append([]byte(nil), buf[n:]...)
+			_, _ = c.gc.Discard(len(buf))
+			c.startTLS(initial)
+			return
+		}
+		_, _ = c.gc.Discard(n)
+		if n < len(buf) {
+			break
+		}
+	}
+	if c.sess.Busy() && c.gc.InboundBuffered() > c.l.cfg.MaxPausedInput {
+		c.l.Stats.PausedOverflow.Add(1)
+		c.sess.StreamError("policy-violation", "too much data while the server was busy with your request")
+	}
+}
+
+// plain receives decrypted bytes; they are only valid during the call.
+func (c *conn) plain(p []byte) {
+	if c.closing {
+		return
+	}
+	if len(c.pending) == 0 && !c.sess.Busy() {
+		n := c.feed(p)
+		p = p[n:]
+	}
+	if len(p) > 0 && !c.closing {
+		if len(c.pending)+len(p) > c.l.cfg.MaxPausedInput {
+			c.l.Stats.PausedOverflow.Add(1)
+			c.sess.StreamError("policy-violation", "too much data while the server was busy with your request")
+			return
+		}
+		c.pending = append(c.pending, p...)
+	}
+}
+
+// feed decodes p and hands the events to the session until p is used up or
+// the session pauses, closes or switches to TLS. It returns the bytes used.
+func (c *conn) feed(p []byte) int {
+	used := 0
+	for used < len(p) && !c.closing && !c.tlsSwitch && !c.sess.Busy() && !c.sess.IsClosed() {
+		ev, n, err := c.dec.Next(p[used:])
+		if err != nil {
+			c.sess.HandleDecodeError(err)
+			return len(p)
+		}
+		used += n
+		switch ev {
+		case codec.EventStreamStart:
+			c.sess.HandleHeader(c.dec.Header())
+		case codec.EventElement:
+			c.sess.HandleElement(c.dec.Element())
+		case codec.EventStreamEnd:
+			c.sess.HandleStreamEnd()
+		case codec.EventNone:
+			c.dec.Release()
+			return used
+		}
+	}
+	c.dec.Release() // an idle connection holds no tape
+	return used
+}
+
+func (c *conn) startTLS(initial []byte) {
+	p, err := tlspipe.Server(tlspipe.NewGnetSocket(c.gc), c.l.cfg.TLS, initial)
+	if err != nil {
+		c.l.cfg.Logger.Warn("STARTTLS failed", "remote", c.remote, "err", err)
+		c.closing = true
+		_ = c.gc.Close()
+		return
+	}
+	c.pipe = p
+}
+
+// writeOut writes b (the loop's buffer, reused after the call) to the peer
+// and closes a peer whose queued output is over the cap.
+func (c *conn) writeOut(b []byte) {
+	if c.pipe != nil {
+		if _, err := c.pipe.Write(b); err != nil {
+			c.closing = true
+			_ = c.gc.Close()
+			return
+		}
+	} else {
+		_, _ = c.gc.Write(b)
+	}
+	if c.gc.OutboundBuffered() > c.l.cfg.MaxOutbound {
+		c.slowConsumer()
+	}
+}
+
+// slowConsumer closes a peer that does not read what it is sent.
+func (c *conn) slowConsumer() {
+	if c.closing {
+		return
+	}
+	c.l.Stats.SlowClosed.Add(1)
+	c.sess.StreamError("policy-violation", "you are not reading what the server sends")
+}
+
+func (c *conn) authTimeout() {
+	c.authTimer = 0
+	if c.closing || c.sess.Bound() {
+		return
+	}
+	c.l.Stats.Timeouts.Add(1)
+	c.safely(func() { c.sess.StreamError("connection-timeout", "authentication took too long") })
+}
+
+// keepalive pings a silent client (XEP-0199 §4.2) and closes one that does
+// not answer in time.
+func (c *conn) keepalive() {
+	c.aliveTimer = 0
+	if c.closing {
+		return
+	}
+	cfg := &c.l.cfg
+	now := time.Now()
+	if c.pingID != "" && c.sess.PingAnswered(c.pingID) {
+		c.pingID = ""
+	}
+	var next time.Time
+	switch {
+	case c.pingID != "" && now.Sub(c.pingSent) >= cfg.PingTimeout:
+		c.l.Stats.Timeouts.Add(1)
+		c.safely(func() { c.sess.StreamError("connection-timeout", "no answer to a keepalive ping") })
+		return
+	case c.pingID != "":
+		next = c.pingSent.Add(cfg.PingTimeout)
+	case now.Sub(c.lastRead) >= cfg.PingInterval:
+		c.safely(func() { c.pingID = c.sess.SendPing() })
+		c.pingSent = now
+		next = now.Add(cfg.PingTimeout)
+	default:
+		next = c.lastRead.Add(cfg.PingInterval)
+	}
+	c.aliveTimer = c.lp.wheel.Add(next, c.onAlive)
+}
+
+// The session.Transport implementation.
+
+func (c *conn) Send(b []byte) {
+	if !c.closing || c.lp.wconn == c {
+		c.lp.write(c, b)
+	}
+}
+
+func (c *conn) Enqueue(b []byte) bool {
+	c.mu.Lock()
+	if c.closed || c.overflow {
+		c.mu.Unlock()
+		return false
+	}
+	if c.inboxBytes+len(b) > c.l.cfg.MaxOutbound {
+		c.overflow = true
+	} else {
+		c.inbox = append(c.inbox, b)
+		c.inboxBytes += len(b)
+	}
+	wake := !c.woken
+	c.woken = true
+	ok := !c.overflow
+	c.mu.Unlock()
+	if wake {
+		_ = c.gc.Wake(nil)
+	}
+	return ok
+}
+
+func (c *conn) Post(fn func()) bool {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return false
+	}
+	c.posted = append(c.posted, fn)
+	wake := !c.woken
+	c.woken = true
+	c.mu.Unlock()
+	if wake {
+		_ = c.gc.Wake(nil)
+	}
+	return true
+}
+
+func (c *conn) StartTLS() error {
+	if c.l.cfg.TLS == nil || c.pipe != nil {
+		return errNoTLS
+	}
+	c.lp.flush() // <proceed/> goes out in the clear, before any record
+	c.tlsSwitch = true
+	return nil
+}
+
+func (c *conn) ResetStream() { c.dec.Reset() }
+
+func (c *conn) Close() {
+	if c.closing {
+		return
+	}
+	c.closing = true
+	if c.lp.wconn == c {
+		c.lp.flush()
+	}
+	_ = c.gc.Close()
+}
+
+func (c *conn) Resume() { _ = c.gc.Wake(nil) }
+
+func (c *conn) Info() session.TransportInfo {
+	info := session.TransportInfo{
+		Remote:      c.remote,
+		CanStartTLS: c.l.cfg.TLS != nil && c.pipe == nil && !c.l.cfg.DirectTLS,
+	}
+	if c.pipe != nil && c.pipe.Ready() {
+		if cs, ok := c.pipe.ConnectionState(); ok {
+			info.Secure = true
+			info.TLS = &cs
+		}
+	}
+	return info
+}

@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"xmppd/engine/timerwheel"
+)
+
+// loop is the state one event loop keeps for its connections. Only that
+// loop's goroutine touches it.
+type loop struct {
+	l     *Listener
+	el    gnet.EventLoop
+	wheel *timerwheel.Wheel
+	conns map[*conn]struct{}
+
+	// The shared write buffer: output of the connection being served,
+	// written when the callback ends or another connection's output starts.
+	wbuf  []byte
+	wconn *conn
+}
+
+func newLoop(l *Listener, el gnet.EventLoop) *loop {
+	return &loop{
+		l:     l,
+		el:    el,
+		wheel: timerwheel.New(time.Now(), timerwheel.Options{Resolution: l.cfg.TimerResolution}),
+		conns: make(map[*conn]struct{}),
+	}
+}
+
+// Run advances the timer wheel; OnTick posts it here with Execute.
+func (lp *loop) Run(context.Context) error {
+	lp.wheel.Advance(time.Now())
+	lp.flush()
+	return nil
+}
+
+// write appends b to c's pending output.
+func (lp *loop) write(c *conn, b []byte) {
+	if lp.wconn != c {
+		lp.flush()
+		lp.wconn = c
+	}
+	lp.wbuf = append(lp.wbuf, b...)
+}
+
+// flush writes the pending output of the connection it belongs to.
+func (lp *loop) flush() {
+	c := lp.wconn
+	if c == nil || len(lp.wbuf) == 0 {
+		lp.wconn = nil
+		return
+	}
+	c.writeOut(lp.wbuf)
+	lp.wbuf = lp.wbuf[:0]
+	lp.wconn = nil
+	if cap(lp.wbuf) > 256<<10 {
+		lp.wbuf = nil // do not pin a burst's buffer
+	}
+}
+
+// shutdownAll ends every stream on this loop with <system-shutdown/>.
+func (lp *loop) shutdownAll() {
+	for c := range lp.conns {
+		c.safely(func() { c.sess.StreamError("system-shutdown", "the server is shutting down") })
+		lp.flush()
+		if !c.closing {
+			c.closing = true
+			_ = c.gc.Close()
+		}
+	}
+}
