@@ -131,7 +131,12 @@ func (d *Decoder) Header() *Header { return &d.hdr }
 
 // Element returns the element Next just reported. It, and every slice taken
 // from it, is valid until the next call to Next or Reset.
-func (d *Decoder) Element() Element { return Element{d: &d.view, i: 0} }
+func (d *Decoder) Element() Element {
+	if len(d.view.toks) == 0 {
+		return Element{d: &d.view} // no element: its accessors panic, as they always did
+	}
+	return d.view.elementAt(0, 0)
+}
 
 // Offset is the number of stream bytes consumed so far.
 func (d *Decoder) Offset() int64 { return d.offset }
@@ -383,6 +388,8 @@ func (d *Decoder) finishItem(buf []byte) Event {
 		return EventStreamEnd
 	}
 	t := d.tp
-	d.view = doc{buf: buf, toks: t.toks, attrs: t.attrs, hdr: d.hdrBuf, tp: t}
+	v := &d.view // field by field: release left it zero
+	v.buf, v.toks, v.attrs, v.hdr, v.tp = buf, t.toks, t.attrs, d.hdrBuf, t
+	v.src[srcItem], v.src[srcHeader], v.src[srcXML], v.src[srcDec] = buf, d.hdrBuf, xmlNSBytes, t.dec
 	return EventElement
 }

@@ -16,9 +16,18 @@ type doc struct {
 	attrs []attr
 	hdr   []byte // the stream header's bytes, for namespaces declared there
 	tp    *tape  // for decoded bytes, which views append to
+	// src holds where each kind of nsRef points (indexed by nsRef.src), so
+	// that a namespace is one slice expression rather than a switch.
+	// src[srcDec] is the tape's decoded bytes as the item completed: every
+	// namespace decoded onto the tape lies there, and bytes views append
+	// later never move them (a grown tape copies them).
+	src [8][]byte
 }
 
 func (d *doc) tape() *tape { return d.tp }
+
+// ns returns the bytes of a namespace reference.
+func (d *doc) ns(r nsRef) []byte { return d.src[r.src&7][r.off : r.off+r.n] }
 
 // Element is a view of one element of a decoded stanza: no DOM is built; the
 // view reads the tape the decoder left. The zero Element stands for "none"
@@ -26,34 +35,36 @@ func (d *doc) tape() *tape { return d.tp }
 // next Next or Reset.
 type Element struct {
 	d   *doc
+	t   *tok   // the token, &d.toks[i]: every accessor starts from it
 	i   uint32 // token index
 	lim uint32 // index bound of the parent's subtree (for siblings)
+}
+
+// elementAt is the view of token i, whose siblings end at lim.
+func (d *doc) elementAt(i, lim uint32) Element {
+	return Element{d: d, t: &d.toks[i], i: i, lim: lim}
 }
 
 // IsZero reports whether e is the zero Element (no element).
 func (e Element) IsZero() bool { return e.d == nil }
 
-func (e Element) t() *tok { return &e.d.toks[e.i] }
-
-func (e Element) nsBytes(r nsRef) []byte {
-	return refBytes(r, e.d.buf, e.d.hdr, e.d.tp.dec)
-}
+func (e Element) nsBytes(r nsRef) []byte { return e.d.ns(r) }
 
 // QName is the qualified name as written ("message", "x:x").
 func (e Element) QName() []byte {
-	t := e.t()
+	t := e.t
 	return e.d.buf[t.start+1 : t.start+1+uint32(t.qlen)]
 }
 
 // Name is the local name.
 func (e Element) Name() []byte {
-	t := e.t()
+	t := e.t
 	return localName(e.d.buf[t.start+1:t.start+1+uint32(t.qlen)], t.plen)
 }
 
 // Prefix is the namespace prefix as written, or nil.
 func (e Element) Prefix() []byte {
-	t := e.t()
+	t := e.t
 	if t.plen == 0 {
 		return nil
 	}
@@ -61,7 +72,7 @@ func (e Element) Prefix() []byte {
 }
 
 // NS is the resolved namespace URI, or nil for no namespace.
-func (e Element) NS() []byte { return e.nsBytes(e.t().ns) }
+func (e Element) NS() []byte { return e.d.ns(e.t.ns) }
 
 // Is reports whether e has local name local in namespace ns.
 func (e Element) Is(local, ns string) bool {
@@ -70,13 +81,13 @@ func (e Element) Is(local, ns string) bool {
 
 // Raw is the element as received, markup included.
 func (e Element) Raw() []byte {
-	t := e.t()
+	t := e.t
 	return e.d.buf[t.start:t.end]
 }
 
 // StartTag is the element's start tag as received.
 func (e Element) StartTag() []byte {
-	t := e.t()
+	t := e.t
 	return e.d.buf[t.start:t.inner]
 }
 
@@ -88,27 +99,27 @@ func (e Element) Copy() []byte {
 
 // IsEmpty reports whether the element has no content at all.
 func (e Element) IsEmpty() bool {
-	t := e.t()
+	t := e.t
 	return t.next == e.i+1
 }
 
 // NumAttr is the number of attributes, namespace declarations included.
-func (e Element) NumAttr() int { return int(e.t().nattr) }
+func (e Element) NumAttr() int { return int(e.t.nattr) }
 
 // AttrAt returns attribute i (0 <= i < NumAttr) in document order.
 func (e Element) AttrAt(i int) Attr {
-	return Attr{d: e.d, i: e.t().attr + uint32(i)}
+	return Attr{d: e.d, x: &e.d.attrs[e.t.attr+uint32(i)]}
 }
 
 // Attrs iterates the attributes, namespace declarations included.
 func (e Element) Attrs() iter.Seq[Attr] {
 	return func(yield func(Attr) bool) {
-		t := e.t()
+		t := e.t
 		// Bounds in locals: yield could write memory, so t's fields
 		// would be loaded again on every step.
-		d, end := e.d, t.attr+uint32(t.nattr)
-		for i := t.attr; i < end; i++ {
-			if !yield(Attr{d: d, i: i}) {
+		d, attrs := e.d, e.d.attrs[t.attr:t.attr+uint32(t.nattr)]
+		for i := range attrs {
+			if !yield(Attr{d: d, x: &attrs[i]}) {
 				return
 			}
 		}
@@ -132,12 +143,12 @@ func (e Element) HasAttr(qname string) bool {
 }
 
 func (e Element) lookupAttr(qname string) (Attr, bool) {
-	t := e.t()
+	t := e.t
 	attrs := e.d.attrs
 	for i := t.attr; i < t.attr+uint32(t.nattr); i++ {
 		a := &attrs[i]
 		if int(a.qlen) == len(qname) && a.decl == 0 && string(e.d.buf[a.start:a.start+uint32(a.qlen)]) == qname {
-			return Attr{d: e.d, i: i}, true
+			return Attr{d: e.d, x: a}, true
 		}
 	}
 	return Attr{}, false
@@ -156,11 +167,11 @@ func (e Element) AttrNS(ns, local string) []byte {
 
 // FirstChild returns the first child element, or the zero Element.
 func (e Element) FirstChild() Element {
-	t := e.t()
+	t := e.t
 	toks := e.d.toks
 	for i := e.i + 1; i < t.next; i = toks[i].next {
 		if toks[i].kind == tkElem {
-			return Element{d: e.d, i: i, lim: t.next}
+			return e.d.elementAt(i, t.next)
 		}
 	}
 	return Element{}
@@ -170,9 +181,9 @@ func (e Element) FirstChild() Element {
 // Element.
 func (e Element) NextSibling() Element {
 	toks := e.d.toks
-	for i := toks[e.i].next; i < e.lim; i = toks[i].next {
+	for i := e.t.next; i < e.lim; i = toks[i].next {
 		if toks[i].kind == tkElem {
-			return Element{d: e.d, i: i, lim: e.lim}
+			return e.d.elementAt(i, e.lim)
 		}
 	}
 	return Element{}
@@ -207,14 +218,14 @@ type Node struct {
 }
 
 // IsText reports whether the node is character data.
-func (n Node) IsText() bool { return n.e.t().kind != tkElem }
+func (n Node) IsText() bool { return n.e.t.kind != tkElem }
 
 // Element returns the node as an element; valid when !IsText().
 func (n Node) Element() Element { return n.e }
 
 // Text returns the decoded character data of a text node.
 func (n Node) Text() []byte {
-	t := n.e.t()
+	t := n.e.t
 	if t.kind == tkElem {
 		return nil
 	}
@@ -224,11 +235,13 @@ func (n Node) Text() []byte {
 // Nodes iterates the element's children in document order, text included.
 func (e Element) Nodes() iter.Seq[Node] {
 	return func(yield func(Node) bool) {
-		d, toks, next := e.d, e.d.toks, e.t().next
-		for i := e.i + 1; i < next; i = toks[i].next {
-			if !yield(Node{Element{d: d, i: i, lim: next}}) {
+		d, toks, next := e.d, e.d.toks, e.t.next
+		for i := e.i + 1; i < next; {
+			t := &toks[i]
+			if !yield(Node{Element{d: d, t: t, i: i, lim: next}}) {
 				return
 			}
+			i = t.next
 		}
 	}
 }
@@ -238,7 +251,7 @@ func (e Element) Nodes() iter.Seq[Node] {
 // included). It is zero-copy when the text is one run that needs no
 // decoding.
 func (e Element) Text() []byte {
-	t := e.t()
+	t := e.t
 	toks := e.d.toks
 	first := -1
 	runs := 0
@@ -291,10 +304,10 @@ func appendRun(dst, raw []byte, k *tok) []byte {
 // Attr is a view of one attribute.
 type Attr struct {
 	d *doc
-	i uint32
+	x *attr // the attribute on the tape
 }
 
-func (a Attr) a() *attr { return &a.d.attrs[a.i] }
+func (a Attr) a() *attr { return a.x }
 
 // QName is the qualified name as written.
 func (a Attr) QName() []byte {
@@ -320,33 +333,37 @@ func (a Attr) Prefix() []byte {
 // NS is the attribute's namespace: nil when unprefixed (attributes do not
 // take the default namespace) and for namespace declarations.
 func (a Attr) NS() []byte {
-	x := a.a()
+	x := a.x
 	if x.decl != 0 {
 		return nil
 	}
-	return refBytes(x.ns, a.d.buf, a.d.hdr, a.d.tp.dec)
+	return a.d.ns(x.ns)
 }
 
 // IsNSDecl reports whether the attribute is a namespace declaration.
-func (a Attr) IsNSDecl() bool { return a.a().decl != 0 }
+func (a Attr) IsNSDecl() bool { return a.x.decl != 0 }
 
 // RawValue is the value as written, references not decoded.
 func (a Attr) RawValue() []byte {
-	x := a.a()
+	x := a.x
 	return a.d.buf[x.vstart:x.vend]
 }
 
 // Value is the decoded value: references replaced and white space
 // normalised (XML 1.0 §3.3.3). Zero-copy when there was nothing to decode.
 func (a Attr) Value() []byte {
-	x := a.a()
-	raw := a.d.buf[x.vstart:x.vend]
-	if x.flags&(fRefs|fWS) == 0 {
-		return raw
+	if a.x.flags&(fRefs|fWS) != 0 {
+		return a.decoded()
 	}
+	return a.d.buf[a.x.vstart:a.x.vend]
+}
+
+// decoded appends the decoded value to the tape; out of line so that Value
+// inlines.
+func (a Attr) decoded() []byte {
 	tp := a.d.tape()
 	start := len(tp.dec)
-	tp.dec = appendDecoded(tp.dec, raw, modeAttr)
+	tp.dec = appendDecoded(tp.dec, a.RawValue(), modeAttr)
 	return tp.dec[start:len(tp.dec):len(tp.dec)]
 }
 

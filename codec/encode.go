@@ -136,7 +136,7 @@ func AppendElement(dst []byte, e Element) []byte {
 // keeps what was there. The rest of the stanza is copied byte for byte,
 // which is how a server stamps and routes a stanza without re-encoding it.
 func AppendAddressed(dst []byte, e Element, from, to []byte) []byte {
-	t := e.t()
+	t := e.t
 	buf := e.d.buf
 	dst = append(dst, buf[t.start:t.start+1+uint32(t.qlen)]...)
 	attrs := e.d.attrs[t.attr : t.attr+uint32(t.nattr)]

@@ -28,9 +28,14 @@ import (
 // set). Otherwise it has set d.st and d.pos for scan to continue from,
 // unless err is set (an error reported by finishStartTag, which the state
 // machine would have reported at the same point).
+//
+// The common path calls nothing: Go's calling convention keeps no register
+// across a call, so every call in this loop would spill and reload all of
+// its live values, which cost more than the work between the calls. Plain
+// runs are skipped inline, eight bytes at a time; calls are left to what is
+// rare (growing the tape, references, non-ASCII text, prefixes).
 func (d *Decoder) scanFast(buf []byte, pos int) (bool, error) {
 	t := d.tp
-	maxName, maxNodes, maxAttrs, maxDepth := d.lim.MaxNameLen, d.lim.MaxNodes, d.lim.MaxAttrs, d.lim.MaxDepth
 	n := len(buf)
 	// Where scan takes over: state, position, and the tape lengths then.
 	safeSt, safePos, safeToks, safeAttrs := uint8(stLT), pos, len(t.toks), len(t.attrs)
@@ -45,9 +50,9 @@ fast:
 			// the bytes directly.
 			o := t.open[len(t.open)-1]
 			el := &t.toks[o.tok]
-			qs, ql := int(el.start)+1, int(el.qlen)
+			ql := int(el.qlen)
 			e := pos + 2 + ql
-			if e >= n || !sameName(buf, pos+2, qs, ql) {
+			if e >= n || !sameName(buf, pos+2, int(el.start)+1, ql) {
 				break
 			}
 			for buf[e] != '>' {
@@ -75,15 +80,14 @@ fast:
 				break
 			}
 			var acc uint8
-			for i < n {
+			for ; i < n; i++ {
 				cl := class[buf[i]]
 				if cl&cName == 0 {
 					break
 				}
 				acc |= cl
-				i++
 			}
-			if i >= n || buf[i] >= utf8.RuneSelf || i-pos-1 > maxName {
+			if i >= n || buf[i] >= utf8.RuneSelf || i-pos-1 > d.lim.MaxNameLen {
 				break
 			}
 			colon := 0
@@ -92,12 +96,12 @@ fast:
 					break
 				}
 			}
-			if len(t.open) >= maxDepth || len(t.toks) >= maxNodes {
+			cur := len(t.toks)
+			if len(t.open) >= d.lim.MaxDepth || cur >= d.lim.MaxNodes {
 				break
 			}
-			cur := len(t.toks)
 			if cur == cap(t.toks) {
-				t.growToks(maxNodes)
+				t.growToks(d.lim.MaxNodes)
 			}
 			// Field by field into the slot: a composite literal is built
 			// on the stack with narrow stores and copied with wide loads,
@@ -110,19 +114,12 @@ fast:
 			el.kind, el.flags = tkElem, 0
 			el.ns = nsRef{}
 			firstAttr := len(t.attrs)
-			attrMax := min(firstAttr+maxAttrs, maxNodes) // MaxAttrs, and MaxNodes for the tree
 			var bloom uint64
-			var flagged uint8 // the tag declares namespaces or has prefixed attributes
+			var flagged uint8 // tagXmlns, tagPrefixed
+			xmlnsAt := 0      // the attribute declaring the default namespace
 			empty := false
 			// Attributes, up to the tag's end.
 			for {
-				sp := i
-				for i < n && isSpace(buf[i]) {
-					i++
-				}
-				if i >= n {
-					break fast
-				}
 				c := buf[i]
 				if c == '>' {
 					i++
@@ -136,21 +133,37 @@ fast:
 					empty = true
 					break
 				}
-				if i == sp || class[c]&cNameStart == 0 {
+				// White space, then a name.
+				if c != ' ' {
+					if !isSpace(c) {
+						break fast
+					}
+				}
+				if i++; i >= n {
 					break fast
+				}
+				c = buf[i]
+				if class[c]&cNameStart == 0 {
+					if !isSpace(c) && c != '>' && c != '/' {
+						break fast
+					}
+					continue // more white space, or the tag's end
 				}
 				as := i
 				acc = 0
-				for i < n {
+				for ; i < n; i++ {
 					cl := class[buf[i]]
 					if cl&cName == 0 {
 						break
 					}
 					acc |= cl
-					i++
 				}
 				// The value must follow at once: name='value'.
-				if i+1 >= n || buf[i] != '=' || i-as > maxName {
+				if i+1 >= n || buf[i] != '=' {
+					break fast
+				}
+				ql := i - as
+				if ql > d.lim.MaxNameLen {
 					break fast
 				}
 				colon = 0
@@ -158,21 +171,34 @@ fast:
 					if colon = nameColon(buf[as:i]); colon <= 0 {
 						break fast
 					}
-					flagged = 1
-				} else if i-as == 5 && string(buf[as:i]) == "xmlns" {
-					flagged = 1
+					flagged |= tagPrefixed
+				} else if ql == 5 && string(buf[as:i]) == "xmlns" {
+					flagged |= tagXmlns
+					xmlnsAt = len(t.attrs)
 				}
-				if len(t.attrs) >= attrMax {
+				k := len(t.attrs)
+				if k-firstAttr >= d.lim.MaxAttrs || k >= d.lim.MaxNodes {
 					break fast
 				}
 				q := buf[i+1]
 				if q != '\'' && q != '"' {
 					break fast
 				}
-				// The value: plain ASCII up to the quote inline, eight
-				// bytes at a time; anything else in attrValue.
+				// The value: plain ASCII up to the quote, eight bytes at a
+				// time; anything else in attrValue.
+				// The first word inline: most values end within it, and a
+				// loop here would make the register allocator reload the
+				// values live around it on every turn.
 				vs := i + 2
-				ve := plainRun(buf, vs, lo8*uint64(q))
+				ve := vs
+				if vs+8 <= n {
+					w := binary.LittleEndian.Uint64(buf[vs:])
+					if m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, lo8*uint64(q))) & hi8; m != 0 {
+						ve += bits.TrailingZeros64(m) >> 3
+					} else {
+						ve = plainRun(buf, vs+8, lo8*uint64(q))
+					}
+				}
 				var fl uint8
 				if ve >= n || buf[ve] != q {
 					if ve, fl = attrValue(buf, ve, q); ve < 0 {
@@ -181,20 +207,13 @@ fast:
 				}
 				// Duplicate names: a 64-bit filter over (first byte,
 				// length), then a comparison only on a possible repeat.
-				ql := i - as
 				bit := uint64(1) << ((uint(buf[as]) + uint(ql)<<2) & 63)
-				if bloom&bit != 0 {
-					for k := firstAttr; k < len(t.attrs); k++ {
-						b := &t.attrs[k]
-						if int(b.qlen) == ql && string(buf[b.start:int(b.start)+ql]) == string(buf[as:i]) {
-							break fast
-						}
-					}
+				if bloom&bit != 0 && dupAttr(buf, t.attrs[firstAttr:], as, ql) {
+					break fast
 				}
 				bloom |= bit
-				k := len(t.attrs)
 				if k == cap(t.attrs) {
-					t.growAttrs(maxNodes)
+					t.growAttrs(d.lim.MaxNodes)
 				}
 				t.attrs = t.attrs[:k+1]
 				a := &t.attrs[k]
@@ -202,59 +221,135 @@ fast:
 				a.qlen, a.plen = uint16(ql), uint16(colon)
 				a.flags, a.decl = fl, 0
 				a.ns = nsRef{}
-				i = ve + 1
+				if i = ve + 1; i >= n {
+					break fast
+				}
 			}
 			pos = i
-			if flagged == 0 && el.plen == 0 {
-				// Nothing to declare or resolve: what finishStartTag does
-				// for such a tag.
-				el.nattr = uint16(len(t.attrs) - firstAttr)
-				el.inner = uint32(pos)
-				el.ns = d.defNS
-				if empty {
-					el.end = uint32(pos)
-					el.next = uint32(len(t.toks))
-				} else {
-					t.open = append(t.open, openElt{tok: uint32(cur), nsLen: uint32(len(t.ns)), def: d.defNS})
-				}
-			} else {
-				d.cur, d.tagFlags = uint32(cur), flagged
+			el.nattr = uint16(len(t.attrs) - firstAttr)
+			el.inner = uint32(pos)
+			outer := d.defNS
+			switch {
+			case flagged == 0 && el.plen == 0:
+				// Nothing to declare or resolve.
+				el.ns = outer
+			case flagged == tagXmlns && el.plen == 0 && plainDefaultNS(buf, &t.attrs[xmlnsAt]):
+				// One default namespace declaration and no prefixes (each
+				// stanza's payload: <query xmlns='jabber:iq:roster'>):
+				// what finishStartTag does for such a tag.
+				a := &t.attrs[xmlnsAt]
+				a.decl = 1
+				uri := nsRef{off: a.vstart, n: a.vend - a.vstart, src: srcItem}
+				t.ns = append(t.ns, nsDecl{isDef: true, uri: uri})
+				el.ns = uri
+				d.defNS = uri
+			default:
+				d.cur, d.tagFlags = uint32(cur), min(flagged, 1)
 				if err := d.finishStartTag(buf, pos, empty); err != nil {
 					return false, err
 				}
+				if empty && len(t.open) == 0 {
+					d.itemEnd = pos
+					return true, nil
+				}
+				goto text
 			}
-			if empty && len(t.open) == 0 {
-				d.itemEnd = pos
-				return true, nil
+			if empty {
+				el.end = uint32(pos)
+				el.next = uint32(len(t.toks))
+				t.ns = t.ns[:len(t.ns)-int(flagged)] // tagXmlns is 1: its declaration
+				d.defNS = outer
+				if len(t.open) == 0 {
+					d.itemEnd = pos
+					return true, nil
+				}
+			} else {
+				t.open = append(t.open, openElt{tok: uint32(cur), nsLen: uint32(len(t.ns) - int(flagged)), def: outer})
 			}
 		}
+	text:
 		// Character data up to the next '<'.
 		safeSt, safePos, safeToks, safeAttrs = stText, pos, len(t.toks), len(t.attrs)
-		end, fl := textRun(buf, pos)
-		if end < 0 {
+		if pos >= n {
 			break
 		}
-		if end > pos {
-			if len(t.toks) >= maxNodes {
+		if buf[pos] == '<' {
+			safeSt = stLT // no text between the tags: the common case
+			continue
+		}
+		// Plain ASCII inline, eight bytes at a time; textRun for the rest.
+		end := pos
+		if end+8 <= n {
+			w := binary.LittleEndian.Uint64(buf[end:])
+			if m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, lo8*']')) & hi8; m != 0 {
+				end += bits.TrailingZeros64(m) >> 3
+			} else {
+				end = plainRun(buf, end+8, lo8*']')
+			}
+		}
+		var fl uint8
+		if end >= n || buf[end] != '<' {
+			var f uint8
+			end, f = textRun(buf, end)
+			fl |= f
+			if end == pos {
 				break
 			}
-			k := len(t.toks)
-			if k == cap(t.toks) {
-				t.growToks(maxNodes)
-			}
-			t.toks = t.toks[:k+1]
-			tt := &t.toks[k]
-			tt.start, tt.end, tt.inner, tt.next = uint32(pos), uint32(end), 0, uint32(k+1)
-			tt.attr, tt.nattr, tt.qlen, tt.plen = 0, 0, 0, 0
-			tt.kind, tt.flags = tkText, fl
-			tt.ns = nsRef{}
-			pos = end
-			safeSt, safePos, safeToks = stLT, pos, len(t.toks)
 		}
+		k := len(t.toks)
+		if k >= d.lim.MaxNodes {
+			break
+		}
+		if k == cap(t.toks) {
+			t.growToks(d.lim.MaxNodes)
+		}
+		t.toks = t.toks[:k+1]
+		tt := &t.toks[k]
+		tt.start, tt.end, tt.inner, tt.next = uint32(pos), uint32(end), 0, uint32(k+1)
+		tt.attr, tt.nattr, tt.qlen, tt.plen = 0, 0, 0, 0
+		tt.kind, tt.flags = tkText, fl
+		tt.ns = nsRef{}
+		if end == n || buf[end] != '<' {
+			// Stopped inside the text (the input ends, or charScan must
+			// look): the state machine goes on from there with this
+			// token open, rather than scanning the text again from its
+			// start.
+			d.st, d.pos, d.textTok = stText, end, int32(k)
+			return false, nil
+		}
+		pos = end
+		safeSt, safePos, safeToks = stLT, pos, len(t.toks)
 	}
 	t.toks, t.attrs = t.toks[:safeToks], t.attrs[:safeAttrs]
 	d.st, d.pos, d.textTok = safeSt, safePos, -1
 	return false, nil
+}
+
+// What a start tag holds that the inline path must know about.
+const (
+	tagXmlns    = 1 << iota // declares the default namespace (xmlns='...')
+	tagPrefixed             // has a prefixed attribute (or declares a prefix)
+)
+
+// plainDefaultNS reports whether the default namespace declaration a can be
+// applied inline: its value needs no decoding, and it cannot be one of the
+// reserved namespaces finishStartTag refuses (their lengths differ from any
+// value it accepts here only by being exactly those lengths).
+func plainDefaultNS(buf []byte, a *attr) bool {
+	l := a.vend - a.vstart
+	return a.flags == 0 && l != 0 && l != uint32(len(nsXML)) && l != uint32(len(nsXMLNS))
+}
+
+// dupAttr reports whether an attribute in attrs has the qlen-byte name at
+// buf[as].
+func dupAttr(buf []byte, attrs []attr, as, ql int) bool {
+	for k := range attrs {
+		b := &attrs[k]
+		if int(b.qlen) == ql && string(buf[b.start:int(b.start)+ql]) == string(buf[as:as+ql]) {
+			return true
+		}
+	}
+	return false
 }
 
 // sameName reports whether the l bytes at buf[a] and at buf[b] are equal,
@@ -292,16 +387,24 @@ func eqMask(w, b uint64) uint64 {
 	return (x - lo8) &^ x
 }
 
-// plainRun skips from buf[i], eight bytes at a time, over plain ASCII: it
-// stops in the last word at the first control or non-ASCII byte, '&', '<',
-// or the byte broadcast in stop (an attribute's quote; ']' for text), and
-// returns its index, or where fewer than eight bytes are left. A leaf of its
-// own so that the loop keeps its values in registers.
-func plainRun(buf []byte, i int, stop uint64) int {
+// plainRunGo is plainRun in portable Go (plain_amd64.s has the amd64
+// version; the tests hold the two to the same answers): it returns the index
+// of the first control or non-ASCII byte, '&', '<', or byte equal to the one
+// broadcast in stop (an attribute's quote; ']' for text) from buf[i], or
+// len(buf) if there is none. The tests are written out rather than through
+// eqMask because each inlined call leaves a marker instruction behind.
+func plainRunGo(buf []byte, i int, stop uint64) int {
 	for ; i+8 <= len(buf); i += 8 {
 		w := binary.LittleEndian.Uint64(buf[i : i+8])
-		if m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, stop)) & hi8; m != 0 {
+		a, l, s := w^(lo8*'&'), w^(lo8*'<'), w^stop
+		m := (w - lo8*0x20) | w | (a-lo8)&^a | (l-lo8)&^l | (s-lo8)&^s
+		if m &= hi8; m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(buf); i++ {
+		if c := buf[i]; c < 0x20 || c >= utf8.RuneSelf || c == '&' || c == '<' || c == byte(stop) {
+			break
 		}
 	}
 	return i
@@ -314,26 +417,15 @@ func attrValue(buf []byte, i int, q byte) (int, uint8) {
 	var flags uint8
 	qq := lo8 * uint64(q)
 	for {
-		// Eight bytes at a time up to the first that is not plain: the
-		// quote, a control or non-ASCII byte, '&' or '<'.
-		for i+8 <= len(buf) {
-			w := binary.LittleEndian.Uint64(buf[i:])
-			m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, qq)) & hi8
-			if m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
-		if i >= len(buf) {
+		// Straight to the first byte that is not plain: the quote, a
+		// control or non-ASCII byte, '&' or '<'.
+		if i = plainRun(buf, i, qq); i >= len(buf) {
 			return -1, 0
 		}
 		c := buf[i]
 		switch {
 		case c == q:
 			return i, flags
-		case c >= 0x20 && c < utf8.RuneSelf && c != '&' && c != '<':
-			i++ // the tail of the buffer, byte by byte
 		case c == '\t' || c == '\n':
 			flags |= fWS
 			i++
@@ -348,23 +440,30 @@ func attrValue(buf []byte, i int, q byte) (int, uint8) {
 			flags |= fRefs
 			i = j
 		case c >= utf8.RuneSelf:
-			if i = utf8Run(buf, i, q); i < 0 {
+			j := utf8Run(buf, i, q)
+			if j == i {
 				return -1, 0
 			}
+			i = j
 		default: // '<' or another control character
 			return -1, 0
 		}
 	}
 }
 
-// textRun scans character data from buf[i] to the next '<' and returns the
-// index of that '<' and the run's flags (as charScan sets them), or -1 as
-// attrValue does.
+// textRun scans character data from buf[i] and returns where it stopped and
+// the flags of the bytes before that (as charScan sets them). It stops at
+// the next '<' or at the first thing it leaves to charScan: an error, a
+// reference or a character cut by the end of buf, or a ']' that could begin
+// "]]>". Every byte before the stop is valid character data and the stop is
+// on a character boundary, outside any reference and any possible "]]>", so
+// the state machine can take over there (stText) as if charScan had stopped
+// at that point itself.
 func textRun(buf []byte, i int) (int, uint8) {
 	var flags uint8
 	for {
 		if i = plainRun(buf, i, lo8*']'); i >= len(buf) {
-			return -1, 0
+			return len(buf), flags
 		}
 		switch c := buf[i]; {
 		case c == '<':
@@ -380,7 +479,7 @@ func textRun(buf []byte, i int) (int, uint8) {
 		case c == '&':
 			j, res := checkRef(buf, i)
 			if res != refOK {
-				return -1, 0
+				return i, flags
 			}
 			flags |= fRefs
 			i = j
@@ -388,15 +487,17 @@ func textRun(buf []byte, i int) (int, uint8) {
 			// "]]>" is an error; anything cut by the end of the input is
 			// left to the state machine.
 			if i+2 >= len(buf) || buf[i+1] == ']' && buf[i+2] == '>' {
-				return -1, 0
+				return i, flags
 			}
 			i++
 		case c >= utf8.RuneSelf:
-			if i = utf8Run(buf, i, '<'); i < 0 {
-				return -1, 0
+			j := utf8Run(buf, i, '<')
+			if j == i {
+				return i, flags
 			}
+			i = j
 		default:
-			return -1, 0
+			return i, flags
 		}
 	}
 }
@@ -423,7 +524,7 @@ func utf8Run(buf []byte, i int, stop byte) int {
 		default:
 			r, size := utf8.DecodeRune(buf[i:])
 			if r == utf8.RuneError && size <= 1 || !isXMLChar(r) {
-				return -1
+				return i
 			}
 			i += size
 		}

@@ -189,7 +189,7 @@ func (d *Decoder) lookupPrefix(buf, prefix []byte) (nsRef, bool) {
 		}
 	}
 	if string(prefix) == "xml" {
-		return nsRef{src: srcXML}, true
+		return nsRef{n: uint32(len(nsXML)), src: srcXML}, true
 	}
 	return nsRef{}, false
 }

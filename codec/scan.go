@@ -324,6 +324,25 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 			d.st = stInTag
 
 		case stText:
+			if !d.noFast {
+				// Plain text (a base64 photo cut by the end of a read)
+				// at the fast path's pace; charScan takes over where
+				// textRun stops short of a '<'.
+				if k, fl := textRun(buf, pos); k > pos {
+					if d.textTok < 0 {
+						if err := d.addNode(pos); err != nil {
+							return false, err
+						}
+						t.pushTok(tok{kind: tkText, start: uint32(pos)}, d.lim.MaxNodes)
+						d.textTok = int32(len(t.toks) - 1)
+					}
+					tt := &t.toks[d.textTok]
+					tt.end = uint32(k)
+					tt.next = uint32(d.textTok + 1)
+					tt.flags |= fl
+					pos = k
+				}
+			}
 			end := len(buf)
 			if j := bytes.IndexByte(buf[pos:], '<'); j >= 0 {
 				end = pos + j
