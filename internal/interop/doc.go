@@ -12,6 +12,14 @@
 // and every script stays a plain client. A few cases speak raw XML over TCP
 // where no client library would misbehave on purpose.
 //
+// The instant-messaging scripts (TestIM) show that something did not
+// happen by ordering, not by waiting: the server handles one stream's
+// stanzas in order, so the answer to a later IQ (a ping of the server, or
+// an IQ routed along the same path) means everything sent before it was
+// acted on, and everything routed to that client before the answer has
+// arrived. Only "not delivered again at the next login" has nothing to
+// order it against, and waits for a second of quiet.
+//
 // Nothing here is run by `go test ./...` in the unit target: `make interop`
 // installs the client library and runs this package with
 // XMPPD_INTEROP=required, which turns a missing client into a failure

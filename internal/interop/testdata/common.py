@@ -16,6 +16,7 @@ import os
 import ssl
 import sys
 import uuid
+import xml.etree.ElementTree as ET
 
 import slixmpp
 from slixmpp.exceptions import IqError, IqTimeout
@@ -55,6 +56,10 @@ class Client(slixmpp.ClientXMPP):
         # Allowed only so the server's plain_in_clear can be tested; slixmpp
         # still refuses PLAIN in the clear unless told.
         self["feature_mechanisms"].unencrypted_plain = True
+        # slixmpp answers subscription requests by itself (approve, and
+        # subscribe back) unless told not to; the scripts answer them.
+        self.auto_authorize = None
+        self.auto_subscribe = False
 
     def send(self, data, use_filters=True):
         # slixmpp 1.8.3 holds back every IQ before the session starts except
@@ -240,6 +245,186 @@ async def close(client):
     # a timeout it aborts the connection without setting it.
     if client.disconnect_reason != "End of stream":
         raise Failure("%s: server did not close its stream within %ss of ours" % (client.boundjid, STEP))
+
+
+QUIET = 1.0  # seconds of silence taken to mean "nothing more is coming"
+
+NS_CLIENT = "jabber:client"
+
+
+class Inbox:
+    """Every stanza a client receives for some slixmpp events, in arrival
+    order, from the moment the Inbox is made: so nothing that arrives
+    between a send and the wait for its effect is missed. keep, when
+    given, filters what is kept."""
+
+    def __init__(self, client, *events, keep=None):
+        self.items = []
+        self.keep = keep
+        self._arrived = asyncio.Event()
+        self._client, self._events = client, events
+        for event in events:
+            client.add_event_handler(event, self._add)
+
+    def close(self):
+        """Stop collecting."""
+        for event in self._events:
+            self._client.del_event_handler(event, self._add)
+
+    def _add(self, stanza):
+        if self.keep is None or self.keep(stanza):
+            self.items.append(stanza)
+            self._arrived.set()
+
+    async def wait(self, match, what):
+        """Return the first item match accepts, waiting at most STEP for it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STEP
+        while True:
+            for item in self.items:
+                if match(item):
+                    return item
+            left = deadline - loop.time()
+            if left <= 0:
+                raise Failure("%s: not within %ss; last arrivals: %s" % (what, STEP, [describe(i) for i in self.items[-10:]]))
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+
+    async def settle(self):
+        """Wait until nothing has arrived for QUIET seconds (at most STEP)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STEP
+        while loop.time() < deadline:
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), QUIET)
+            except asyncio.TimeoutError:
+                return
+
+
+async def sync(client):
+    """Ping the server (XEP-0199) and wait for the answer: the server handles
+    a stream's stanzas in order, so everything the client sent before has
+    then been acted on, and everything routed to it before the answer has
+    been received."""
+    iq = client.Iq()
+    iq["type"] = "get"
+    iq["to"] = DOMAIN
+    iq.xml.append(ET.Element("{urn:xmpp:ping}ping"))
+    await iq.send(timeout=STEP)
+
+
+async def roster_get(client, ver=None):
+    """Send a roster get (RFC 6121 section 2.1.3), with ver when not None,
+    and return the result IQ. slixmpp's own get_roster picks ver itself."""
+    iq = client.Iq()
+    iq["type"] = "get"
+    iq.enable("roster")
+    if ver is not None:
+        iq["roster"]["ver"] = ver
+    return await iq.send(timeout=STEP)
+
+
+def roster_items(iq):
+    """The <item/>s of a roster result or push, in document order."""
+    out = []
+    query = iq.xml.find("{jabber:iq:roster}query")
+    for item in (query if query is not None else []):
+        out.append({
+            "jid": item.get("jid"),
+            "name": item.get("name", ""),
+            "subscription": item.get("subscription", ""),
+            "ask": item.get("ask", ""),
+            "groups": [g.text or "" for g in item.findall("{jabber:iq:roster}group")],
+        })
+    return out
+
+
+def presence_of(pres):
+    """What a presence stanza says, read from its XML: slixmpp's own 'type'
+    reports <show/> in place of an absent type."""
+    x = pres.xml
+
+    def text(name):
+        e = x.find("{%s}%s" % (NS_CLIENT, name))
+        return None if e is None else (e.text or "")
+
+    return {"from": pres["from"].full, "type": x.get("type", "available"),
+            "show": text("show"), "status": text("status"), "priority": text("priority"),
+            "delay": delay_of(pres)}
+
+
+def delay_of(msg):
+    """The XEP-0203 delay of a stanza as sent, or None."""
+    d = msg.xml.find("{urn:xmpp:delay}delay")
+    return None if d is None else {"from": d.get("from"), "stamp": d.get("stamp")}
+
+
+def presence_from(jid, typ=None):
+    """A match for Inbox.wait: presence from jid (full, or any resource of
+    a bare jid) of the given type (None: any)."""
+    def match(p):
+        sender = p["from"].full if "/" in jid else p["from"].bare
+        return sender == jid and (typ is None or p.xml.get("type", "available") == typ)
+    return match
+
+
+def push_of(jid, state):
+    """A match for an Inbox of "roster_update": a push of jid whose
+    subscription (with "+ask" when pending out) is state."""
+    def match(iq):
+        return iq["type"] == "set" and any(
+            i["jid"] == jid and i["subscription"] + ("+ask" if i["ask"] else "") == state
+            for i in roster_items(iq))
+    return match
+
+
+async def available(account, **presence):
+    """Log in to account (jid, password), ask for the roster, which makes
+    the session an interested resource (RFC 6121 section 2.1.6), and send
+    initial presence. Returns (client, roster push Inbox, presence Inbox)."""
+    client = await login(*account, mech="PLAIN")
+    pushes = Inbox(client, "roster_update")
+    presences = Inbox(client, "presence")
+    await roster_get(client)
+    client.send_presence(**presence)
+    await sync(client)
+    return client, pushes, presences
+
+
+async def befriend(a, b):
+    """Subscribe accounts a and b, given as (jid, password) and both logged
+    out, to each other's presence (subscription 'both'). Every request and
+    approval is sent while its recipient is offline, requests being answered
+    at the next login (RFC 6121 section 3.1.3): the online handshake is
+    subscribe.py's subject, and at the time of writing xmppd sends
+    subscription stanzas to an online recipient with two 'to' attributes,
+    which no XML parser accepts. Each step ends on the acting side's roster
+    push; the server updates the other side's roster right after it, well
+    before the next login completes."""
+    ja, jb = bare_of(a[0]), bare_of(b[0])
+    client, pushes, _ = await available(a)
+    client.send_presence(pto=jb, ptype="subscribe")
+    await pushes.wait(push_of(jb, "none+ask"), "%s: push of %s with ask" % (ja, jb))
+    await close(client)
+    client, pushes, presences = await available(b)
+    await presences.wait(presence_from(ja, "subscribe"), "%s at login: subscribe from %s" % (jb, ja))
+    client.send_presence(pto=ja, ptype="subscribed")
+    client.send_presence(pto=ja, ptype="subscribe")
+    await pushes.wait(push_of(ja, "from+ask"), "%s: push of %s with from+ask" % (jb, ja))
+    await close(client)
+    client, pushes, presences = await available(a)
+    await presences.wait(presence_from(jb, "subscribe"), "%s at login: subscribe from %s" % (ja, jb))
+    client.send_presence(pto=jb, ptype="subscribed")
+    await pushes.wait(push_of(jb, "both"), "%s: push of %s with both" % (ja, jb))
+    await close(client)
+
+
+def bare_of(jid):
+    return jid.split("/", 1)[0]
 
 
 def run(main):
