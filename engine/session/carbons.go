@@ -56,7 +56,7 @@ func (srv *Server) carbonCopies(user jid.JID, kind string, stanza []byte, skip .
 		b = append(b, "><"...)
 		b = append(b, kind...)
 		b = append(b, " xmlns='"+nsCarbons+"'><forwarded xmlns='"+nsForward+"'>"...)
-		b = append(b, stanza...)
+		b = appendInClientNS(b, stanza)
 		b = append(b, "</forwarded></"...)
 		b = append(b, kind...)
 		b = append(b, "></message>"...)
@@ -71,4 +71,20 @@ func containsJID(list []jid.JID, j jid.JID) bool {
 		}
 	}
 	return false
+}
+
+// appendInClientNS appends a stanza that inherits jabber:client from the
+// stream with that namespace declared on it, as forwarding into another
+// namespace requires (XEP-0297 §3.2).
+func appendInClientNS(b, stanza []byte) []byte {
+	if attrInTag(stanza, "xmlns") != nil {
+		return append(b, stanza...)
+	}
+	i := 1
+	for i < len(stanza) && stanza[i] != ' ' && stanza[i] != '/' && stanza[i] != '>' {
+		i++
+	}
+	b = append(b, stanza[:i]...)
+	b = append(b, " xmlns='"+NSClient+"'"...)
+	return append(b, stanza[i:]...)
 }

@@ -62,7 +62,7 @@ func (srv *Server) RouteExternal(e codec.Element) string {
 		if n != 0 || typ == "headline" || typ == "error" || typ == "groupchat" {
 			return ""
 		}
-		ok := srv.goWork(func() {
+		ok := srv.offlineQueue(bare.Local()).run(srv, func() {
 			if _, err := srv.cfg.Store.User(bare.Local()); err == nil {
 				_, _ = srv.cfg.Store.AppendOffline(bare.Local(), stanza, srv.cfg.MaxOfflinePerUser)
 				if best := srv.bestAvailable(bare); best != nil {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -228,6 +229,7 @@ func TestBlocking(t *testing.T) {
 
 	t.Run("inbound dropped", func(t *testing.T) {
 		b.send("<message to='olivia@localhost/r' id='x1'><body>letter</body></message>")
+		b.expect("id='x1'", "<service-unavailable")
 		b.send("<iq type='get' id='x2' to='olivia@localhost/r'><ping xmlns='urn:xmpp:ping'/></iq>")
 		b.expect("id='x2'", "<service-unavailable")
 		if got := a.ft.enqueued(); len(got) != 0 {
@@ -269,7 +271,8 @@ func TestCarbons(t *testing.T) {
 
 	phone.send("<message to='antonio@localhost/r' type='chat' id='s1'><body>from my phone</body></message>")
 	sent := waitEnqueued(t, desk, "<sent xmlns='urn:xmpp:carbons:2'>")
-	if !strings.Contains(sent, "from='sebastian@localhost'") || !strings.Contains(sent, "from my phone") {
+	if !strings.Contains(sent, "from='sebastian@localhost'") || !strings.Contains(sent, "from my phone") ||
+		!strings.Contains(sent, "<forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client'") {
 		t.Fatalf("sent carbon: %q", sent)
 	}
 	friend.send("<message to='sebastian@localhost/phone' type='chat' id='s2'><body>to your phone</body></message>")
@@ -423,4 +426,41 @@ func TestPreApproval(t *testing.T) {
 	}
 	it, _ := srv.cfg.Store.RosterItem("touchstone", "audrey@localhost")
 	t.Fatalf("pre-approved request not granted: %+v", it)
+}
+
+func TestOfflineOrder(t *testing.T) {
+	srv := newTestServer(t, func(c *Config) { c.Workers = 4 })
+	a := srv.testClient(t)
+	a.login("quince", "pw", "r")
+	b := srv.testClient(t)
+	b.login("bottom", "pw", "r")
+	const n = 30
+	for i := range n {
+		a.send(fmt.Sprintf("<message to='bottom@localhost' type='chat' id='q%02d'><body>%d</body></message>", i, i))
+	}
+	for range 400 {
+		if c, _ := srv.cfg.Store.OfflineCount("bottom"); c == n {
+			break
+		}
+		a.pumpFor(5)
+	}
+	msgs, err := srv.cfg.Store.OfflineMessages("bottom")
+	if err != nil || len(msgs) != n {
+		t.Fatalf("%d stored: %v", len(msgs), err)
+	}
+	for i, m := range msgs {
+		if !strings.Contains(string(m.Raw), fmt.Sprintf("id='q%02d'", i)) {
+			t.Fatalf("message %d out of order: %s", i, m.Raw)
+		}
+	}
+}
+
+func TestWithToKeepsAnExistingTo(t *testing.T) {
+	in := []byte("<presence type='subscribe' from='a@localhost' to='b@localhost'/>")
+	if got := string(withTo(in, "b@localhost/r")); got != string(in) {
+		t.Fatalf("got %s", got)
+	}
+	if got := string(withTo([]byte("<presence from='a@x/r'/>"), "b@x")); got != "<presence to='b@x' from='a@x/r'/>" {
+		t.Fatalf("got %s", got)
+	}
 }

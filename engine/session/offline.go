@@ -40,7 +40,9 @@ func (s *Session) toOffline(e codec.Element, r reply, bare jid.JID) {
 	stanza := s.stamped(e)
 	store := s.srv.cfg.Store
 	limit := s.srv.cfg.MaxOfflinePerUser
-	ok := s.srv.goWork(func() {
+	// Stores go through the recipient's ordered queue: messages are kept
+	// (and later delivered) in the order they were routed (XEP-0160).
+	ok := s.srv.offlineQueue(bare.Local()).run(s.srv, func() {
 		_, err := store.User(bare.Local())
 		if err == nil {
 			if blocked, berr := store.IsBlocked(bare.Local(), s.full.Bare().String()); berr == nil && blocked {
@@ -129,4 +131,10 @@ func (srv *Server) bestAvailable(bare jid.JID) *Session {
 		}
 	}
 	return best
+}
+
+// offlineQueue is the ordered work queue for storing a user's offline
+// messages (striped by user).
+func (srv *Server) offlineQueue(user string) *orderedWork {
+	return &srv.offlineOrder[maphash.String(srv.lockSeed, user)%uint64(len(srv.offlineOrder))]
 }

@@ -12,13 +12,14 @@ type orderedWork struct {
 	running bool
 }
 
-// run queues fn; a worker drains the queue while it is non-empty.
-func (q *orderedWork) run(srv *Server, fn func()) {
+// run queues fn; a worker drains the queue while it is non-empty. It
+// returns false when the worker pool refused the work (fn is dropped).
+func (q *orderedWork) run(srv *Server, fn func()) bool {
 	q.mu.Lock()
 	q.tasks = append(q.tasks, fn)
 	if q.running {
 		q.mu.Unlock()
-		return
+		return true
 	}
 	q.running = true
 	q.mu.Unlock()
@@ -28,8 +29,10 @@ func (q *orderedWork) run(srv *Server, fn func()) {
 		dropped := len(q.tasks)
 		q.tasks = nil
 		q.mu.Unlock()
-		srv.cfg.Logger.Warn("worker pool full: presence work dropped", "tasks", dropped)
+		srv.cfg.Logger.Warn("worker pool full: ordered work dropped", "tasks", dropped)
+		return false
 	}
+	return true
 }
 
 func (q *orderedWork) drain() {

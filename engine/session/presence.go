@@ -56,7 +56,8 @@ func (s *Session) goUnavailable(stanza []byte, status []byte) {
 	directed := s.directed
 	s.directed = nil
 	full, srv := s.full, s.srv
-	s.ordered.run(srv, func() { srv.broadcastUnavailable(full, stanza, directed, string(status)) })
+	st := string(status) // status points into the decoder's buffer: copy it now
+	s.ordered.run(srv, func() { srv.broadcastUnavailable(full, stanza, directed, st) })
 }
 
 // unavailableStanza is what a disconnect broadcasts.
@@ -65,8 +66,13 @@ func (s *Session) unavailableStanza() []byte {
 }
 
 // withTo inserts to='addr' into a stanza that has no 'to' (as produced by
-// AppendAddressed for the user's own broadcast).
+// AppendAddressed for the user's own broadcast). A stanza that already has
+// one (subscription requests, addressed to the bare JID) is copied as it
+// is: an element must not carry an attribute twice.
 func withTo(stanza []byte, addr string) []byte {
+	if attrInTag(stanza, "to") != nil {
+		return append([]byte(nil), stanza...)
+	}
 	i := 1
 	for i < len(stanza) && stanza[i] != ' ' && stanza[i] != '/' && stanza[i] != '>' {
 		i++

@@ -86,10 +86,8 @@ func (s *Session) toUser(e codec.Element, r reply, to jid.JID) {
 	if to.Resource() != "" {
 		if peer := rt.Lookup(to); peer != nil {
 			if ps, ok := peer.(*Session); ok && ps.Blocks(s.full) {
-				if r.kind == "iq" && (r.typ == "get" || r.typ == "set") {
-					s.sendError(r, errCancel, "service-unavailable", "")
-				}
-				return // XEP-0191 §3.5: the sender learns nothing
+				s.blockedBy(r)
+				return
 			}
 			stanza := s.stamped(e)
 			if peer.Deliver(stanza) {
@@ -127,9 +125,13 @@ func (s *Session) toUser(e codec.Element, r reply, to jid.JID) {
 			return
 		}
 		n := s.srv.deliverMessageBare(bare, s.stamped(e), s.full, carbonable(e, r.typ))
-		if n != 0 {
-			s.srv.Stats.StanzasRouted.Add(int64(max(n, 0)))
-			return // delivered, or dropped for a block
+		if n < 0 {
+			s.blockedBy(r)
+			return
+		}
+		if n > 0 {
+			s.srv.Stats.StanzasRouted.Add(int64(n))
+			return
 		}
 		if r.typ == "headline" || r.typ == "error" {
 			return
@@ -251,4 +253,16 @@ func (srv *Server) deliverMessageBare(bare jid.JID, stanza []byte, from jid.JID,
 		srv.carbonCopies(bare, "received", stanza, got...)
 	}
 	return n
+}
+
+// blockedBy answers a stanza the recipient blocks (XEP-0191 §3.5):
+// messages and iq requests get service-unavailable, as if the recipient
+// did not exist; presence and errors vanish.
+func (s *Session) blockedBy(r reply) {
+	switch {
+	case r.kind == "iq" && (r.typ == "get" || r.typ == "set"):
+		s.sendError(r, errCancel, "service-unavailable", "")
+	case r.kind == "message" && r.typ != "error" && r.typ != "groupchat" && r.typ != "headline":
+		s.sendError(r, errCancel, "service-unavailable", "")
+	}
 }

@@ -172,8 +172,9 @@ type Server struct {
 
 	started      time.Time
 	lockSeed     maphash.Seed
-	offlineLocks [64]sync.Mutex // striped by user: one offline delivery at a time
-	rosterLocks  [64]sync.Mutex // striped by user: roster read-modify-write
+	offlineLocks [64]sync.Mutex  // striped by user: one offline delivery at a time
+	rosterLocks  [64]sync.Mutex  // striped by user: roster read-modify-write
+	offlineOrder [64]orderedWork // striped by user: offline stores in routing order
 }
 
 // Stats are the counters the metrics endpoint exports.
