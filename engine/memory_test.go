@@ -129,6 +129,15 @@ func TestIdleSessionMemoryBudget(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens 2000 connections")
 	}
+	// With and without rosters: a session keeps no roster in memory (the
+	// engine/session policy), so 50 contacts online and subscribed must not
+	// change the per-session cost.
+	for _, roster := range []int{0, 50} {
+		t.Run(fmt.Sprintf("roster-%d", roster), func(t *testing.T) { idleSessionMemory(t, roster) })
+	}
+}
+
+func idleSessionMemory(t *testing.T, roster int) {
 	if os.Getenv("XMPPD_MEMTEST_HEAPPROFILE") != "" {
 		runtime.MemProfileRate = 1
 	}
@@ -141,6 +150,15 @@ func TestIdleSessionMemoryBudget(t *testing.T) {
 		u := storage.User{Name: fmt.Sprintf("m%d", i), SHA1: storage.ScramKeys(c1), SHA256: storage.ScramKeys(c256)}
 		if err := store.CreateUser(u); err != nil {
 			t.Fatal(err)
+		}
+		if roster > 0 {
+			items := make([]storage.RosterItem, roster)
+			for j := range items {
+				items[j] = storage.RosterItem{Contact: fmt.Sprintf("m%d@localhost", (i+j+1)%memClients), Subscription: storage.SubscriptionBoth}
+			}
+			if _, err := store.ReplaceRoster(u.Name, items); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	ts := startServer(t, nil, func(c *session.Config) { c.Store = store })
@@ -171,8 +189,8 @@ func TestIdleSessionMemoryBudget(t *testing.T) {
 		f.Close()
 	}
 	per := float64(after-before) / memClients
-	t.Logf("live heap %d -> %d bytes: %.0f bytes per idle authenticated session (budget %d); goroutines %d -> %d",
-		before, after, per, sessionHeapBudget, goroutinesBefore, runtime.NumGoroutine())
+	t.Logf("roster %d: live heap %d -> %d bytes: %.0f bytes per idle authenticated session (budget %d); goroutines %d -> %d",
+		roster, before, after, per, sessionHeapBudget, goroutinesBefore, runtime.NumGoroutine())
 	if per > sessionHeapBudget {
 		t.Fatalf("%.0f bytes of live heap per idle session, budget %d", per, sessionHeapBudget)
 	}
