@@ -188,6 +188,28 @@ func (d *Decoder) release() {
 	d.view = doc{}
 }
 
+// recycle is release for a decoder that goes on decoding the same input:
+// it keeps the tape (emptied) for the next item rather than passing it
+// through the pool for every stanza. Next calls release itself once the
+// input is used up, so an idle decoder still holds nothing.
+func (d *Decoder) recycle() {
+	if d.inItem {
+		return
+	}
+	if t := d.tp; t != nil {
+		if cap(t.toks) > maxPooledToks || cap(t.attrs) > maxPooledAttrs || cap(t.dec) > maxPooledDec {
+			d.tp = nil // oversized: let it go, as putTape would
+		} else {
+			t.toks, t.attrs, t.ns, t.open, t.dec = t.toks[:0], t.attrs[:0], t.ns[:0], t.open[:0], t.dec[:0]
+		}
+	}
+	if d.scratch != nil {
+		putScratch(d.scratch)
+		d.scratch = nil
+	}
+	d.view = doc{}
+}
+
 // failAt records a failure at stream offset at. A decoder does not recover:
 // every later call returns the same error until Reset.
 func (d *Decoder) failAt(cond Condition, reason string, at int64) error {
@@ -231,7 +253,7 @@ func (d *Decoder) Next(p []byte) (Event, int, error) {
 	if d.err != nil {
 		return EventNone, 0, d.err
 	}
-	d.release()
+	d.recycle()
 	if d.pendEnd {
 		d.pendEnd = false
 		d.phase = phaseDone
@@ -248,6 +270,7 @@ func (d *Decoder) Next(p []byte) (Event, int, error) {
 		}
 		if i == len(p) {
 			d.offset += int64(len(p))
+			d.release() // the input is used up: hold nothing while idle
 			return EventNone, len(p), nil
 		}
 		at := d.offset + int64(i)

@@ -333,11 +333,9 @@ func (a Attr) Prefix() []byte {
 // NS is the attribute's namespace: nil when unprefixed (attributes do not
 // take the default namespace) and for namespace declarations.
 func (a Attr) NS() []byte {
-	x := a.x
-	if x.decl != 0 {
-		return nil
-	}
-	return a.d.ns(x.ns)
+	// No test of decl: a declaration's ns is always the zero nsRef (only
+	// resolveAttrs sets it, and it skips declarations), which gives nil.
+	return a.d.ns(a.x.ns)
 }
 
 // IsNSDecl reports whether the attribute is a namespace declaration.

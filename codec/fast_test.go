@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -147,4 +148,30 @@ func chunksOfSize(in []byte, n int) [][]byte {
 		chunks = append(chunks, in[i:min(i+n, len(in))])
 	}
 	return chunks
+}
+
+// TestLowerLen: lowerLen counts the leading ASCII lower-case letters of a
+// word, whatever follows them.
+func TestLowerLen(t *testing.T) {
+	for k := 0; k <= 8; k++ {
+		for c := 0; c < 256; c++ {
+			var w [8]byte
+			for j := range w {
+				w[j] = 'a' + byte(j*3%26)
+				if j == 7 {
+					w[j] = 'z'
+				}
+			}
+			if k < 8 {
+				w[k] = byte(c)
+			}
+			want := 0
+			for want < 8 && w[want] >= 'a' && w[want] <= 'z' {
+				want++
+			}
+			if got := lowerLen(binary.LittleEndian.Uint64(w[:])); got != want {
+				t.Fatalf("%q: lowerLen %d, want %d", w, got, want)
+			}
+		}
+	}
 }
