@@ -32,9 +32,8 @@ type conn struct {
 	closing   bool   // Close was called; no more input is processed
 	pending   []byte // TLS plaintext held while the session is paused
 
-	lastRead   time.Time
-	pingID     string
-	pingSent   time.Time
+	lastRead   int64 // unix nanoseconds of the last input
+	pingSent   int64 // unix nanoseconds of the outstanding keepalive ping, or 0
 	authTimer  timerwheel.Timer
 	aliveTimer timerwheel.Timer
 	onAuth     func()
@@ -63,10 +62,9 @@ func (l *Listener) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		return nil, gnet.Close
 	}
 	lp := l.loopOf(gc.EventLoop())
-	c := &conn{gc: gc, lp: lp, l: l, remote: remote, lastRead: time.Now()}
+	c := &conn{gc: gc, lp: lp, l: l, remote: remote, lastRead: time.Now().UnixNano()}
 	c.onAuth = c.authTimeout
 	c.onAlive = c.keepalive
-	c.onPlain = c.plain
 	c.dec = codec.NewDecoder(l.cfg.Limits)
 	c.sess = l.cfg.Sessions.New(c)
 	gc.SetContext(c)
@@ -75,6 +73,7 @@ func (l *Listener) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	l.Stats.Accepted.Add(1)
 	c.authTimer = lp.wheel.Add(time.Now().Add(l.cfg.AuthTimeout), c.onAuth)
 	if l.cfg.DirectTLS {
+		c.onPlain = c.plain
 		p, err := tlspipe.Server(tlspipe.NewGnetSocket(gc), l.cfg.TLS, nil)
 		if err != nil {
 			l.cfg.Logger.Warn("direct TLS refused", "remote", remote, "err", err)
@@ -184,7 +183,7 @@ func (c *conn) readInput() {
 		}
 		buf, _ := c.gc.Next(-1)
 		if len(buf) > 0 {
-			c.lastRead = time.Now()
+			c.lastRead = time.Now().UnixNano()
 		}
 		if err := c.pipe.Input(buf, c.onPlain); err != nil {
 			if errors.Is(err, io.EOF) {
@@ -203,7 +202,7 @@ func (c *conn) readInput() {
 		if len(buf) == 0 {
 			return
 		}
-		c.lastRead = time.Now()
+		c.lastRead = time.Now().UnixNano()
 		n := c.feed(buf)
 		if c.tlsSwitch {
 			c.tlsSwitch = false
@@ -270,6 +269,7 @@ func (c *conn) feed(p []byte) int {
 }
 
 func (c *conn) startTLS(initial []byte) {
+	c.onPlain = c.plain
 	p, err := tlspipe.Server(tlspipe.NewGnetSocket(c.gc), c.l.cfg.TLS, initial)
 	if err != nil {
 		c.l.cfg.Logger.Warn("STARTTLS failed", "remote", c.remote, "err", err)
@@ -323,26 +323,26 @@ func (c *conn) keepalive() {
 		return
 	}
 	cfg := &c.l.cfg
-	now := time.Now()
-	if c.pingID != "" && c.sess.PingAnswered(c.pingID) {
-		c.pingID = ""
+	now := time.Now().UnixNano()
+	if c.pingSent != 0 && !c.sess.PingOutstanding() {
+		c.pingSent = 0 // answered
 	}
-	var next time.Time
+	var next int64
 	switch {
-	case c.pingID != "" && now.Sub(c.pingSent) >= cfg.PingTimeout:
+	case c.pingSent != 0 && now-c.pingSent >= int64(cfg.PingTimeout):
 		c.l.Stats.Timeouts.Add(1)
 		c.safely(func() { c.sess.StreamError("connection-timeout", "no answer to a keepalive ping") })
 		return
-	case c.pingID != "":
-		next = c.pingSent.Add(cfg.PingTimeout)
-	case now.Sub(c.lastRead) >= cfg.PingInterval:
-		c.safely(func() { c.pingID = c.sess.SendPing() })
+	case c.pingSent != 0:
+		next = c.pingSent + int64(cfg.PingTimeout)
+	case now-c.lastRead >= int64(cfg.PingInterval):
+		c.safely(func() { c.sess.SendPing() })
 		c.pingSent = now
-		next = now.Add(cfg.PingTimeout)
+		next = now + int64(cfg.PingTimeout)
 	default:
-		next = c.lastRead.Add(cfg.PingInterval)
+		next = c.lastRead + int64(cfg.PingInterval)
 	}
-	c.aliveTimer = c.lp.wheel.Add(next, c.onAlive)
+	c.aliveTimer = c.lp.wheel.Add(time.Unix(0, next), c.onAlive)
 }
 
 // The session.Transport implementation.

@@ -74,11 +74,16 @@ func attrInTag(b []byte, name string) []byte {
 }
 
 func (s *Session) handleCSI(name string) {
+	c := s.csi.Load()
+	if c == nil {
+		c = &csiState{} // allocated by the clients that use CSI only
+		s.csi.Store(c)
+	}
 	switch name {
 	case "inactive":
-		s.csi.set(true)
+		c.set(true)
 	case "active":
-		for _, b := range s.csi.set(false) {
+		for _, b := range c.set(false) {
 			s.t.Enqueue(b)
 		}
 	}

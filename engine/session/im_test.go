@@ -299,11 +299,12 @@ func TestClientStateIndication(t *testing.T) {
 	b.send("<message to='feste@localhost/r' id='now'><body>sing</body></message>")
 	waitEnqueued(t, a, "id='now'") // messages are not held
 	held := func() string {
-		a.s.csi.mu.Lock()
-		defer a.s.csi.mu.Unlock()
+		c := a.s.csi.Load()
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		return strings.Join(func() []string {
 			var s []string
-			for _, b := range a.s.csi.queue {
+			for _, b := range c.queue {
 				s = append(s, string(b))
 			}
 			return s

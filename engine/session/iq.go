@@ -136,5 +136,5 @@ func (s *Session) SendPing() string {
 	return s.pingID
 }
 
-// PingAnswered reports whether the ping with id was answered.
-func (s *Session) PingAnswered(id string) bool { return s.pingID != id }
+// PingOutstanding reports whether a keepalive ping awaits its answer.
+func (s *Session) PingOutstanding() bool { return s.pingID != "" }

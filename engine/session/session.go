@@ -66,7 +66,6 @@ type Session struct {
 	phase      uint8
 	headerSent bool
 	dom        *domain
-	streamID   string
 	authUser   string // set by SASL success
 	full       jid.JID
 	bound      bool
@@ -92,7 +91,7 @@ type Session struct {
 	blocked        atomic.Pointer[map[string]struct{}] // the user's block list; nil when empty
 	blockRequested atomic.Bool                         // asked for the block list: gets pushes
 	carbons        atomic.Bool                         // XEP-0280 enabled
-	csi            csiState                            // XEP-0352
+	csi            atomic.Pointer[csiState]            // XEP-0352; nil until used
 	ordered        orderedWork                         // presence and subscription work, in order
 
 	// avail packs the presence the router reads from other goroutines: bit
@@ -121,7 +120,7 @@ func (s *Session) IsClosed() bool { return s.phase == phClosed }
 // Deliver implements router.Session: a stanza routed to this session.
 // Presence for an inactive client (XEP-0352) is held back.
 func (s *Session) Deliver(b []byte) bool {
-	if s.csi.hold(b) {
+	if c := s.csi.Load(); c != nil && c.hold(b) {
 		return true
 	}
 	return s.t.Enqueue(b)
@@ -176,13 +175,12 @@ func (s *Session) HandleHeader(h *codec.Header) {
 	if s.dom != nil && d != s.dom {
 		d = nil // a restarted stream must name the same domain
 	}
-	s.streamID = randomID()
 	from := s.srv.first.name
 	if d != nil {
 		from = d.name
 	}
 	s.send(codec.AppendStreamHeader(getBuf(), codec.StreamHeader{
-		NS: NSClient, From: from, ID: s.streamID, Version: "1.0", Lang: "en",
+		NS: NSClient, From: from, ID: randomID(), Version: "1.0", Lang: "en",
 	}))
 	s.headerSent = true
 	switch {
