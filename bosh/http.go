@@ -41,8 +41,8 @@ func (s *Server) serveHTTP(ctx *fasthttp.RequestCtx) {
 		s.preflight(ctx, corsOK)
 		return
 	default:
-		ctx.Response.Header.Set("Allow", "POST, OPTIONS")
 		ctx.Error("BOSH takes POST", fasthttp.StatusMethodNotAllowed)
+		ctx.Response.Header.Set("Allow", "POST, OPTIONS")
 		return
 	}
 	if !corsOK {

@@ -39,7 +39,7 @@ func (b *boshSession) handle(r *request) ([]byte, int) {
 			old.resp, old.status, old.done = emptyBody, 200, true
 			signal(old.sig)
 		} else {
-			if !b.admit(r) {
+			if !b.admit(r, false) {
 				return b.fail(condPolicyViolation)
 			}
 			b.pend = append(b.pend, w)
@@ -49,14 +49,15 @@ func (b *boshSession) handle(r *request) ([]byte, int) {
 		}
 		return b.process(r, w)
 	}
-	if !b.admit(r) {
+	if !b.admit(r, true) {
 		return b.fail(condPolicyViolation)
 	}
 	return b.process(r, newWaiter(r.rid))
 }
 
-// admit applies the overactivity rules (§11) to a new request.
-func (b *boshSession) admit(r *request) bool {
+// admit applies the overactivity rules (§11) to a new request; next says
+// it is the next one in rid order (not one that overtook another).
+func (b *boshSession) admit(r *request, next bool) bool {
 	outstanding := len(b.held) + len(b.pend) + 1
 	if r.pause >= 0 || r.term {
 		return outstanding <= b.requests+1
@@ -65,9 +66,11 @@ func (b *boshSession) admit(r *request) bool {
 		return false
 	}
 	now := b.srv.cfg.Clock.Now()
-	// As many requests as allowed, none answered, the last one empty and
-	// hard on the heels of the one before: too frequent.
-	if outstanding == b.requests && b.requests > 1 && r.empty() && !b.lastReqAt.IsZero() && now.Sub(b.lastReqAt) < b.srv.cfg.Polling {
+	// As many requests as allowed, none answered, the last one (in rid
+	// order: none overtook it) empty and hard on the heels of the one
+	// before: too frequent.
+	if next && len(b.pend) == 0 && outstanding == b.requests && b.requests > 1 && r.empty() &&
+		!b.lastReqAt.IsZero() && now.Sub(b.lastReqAt) < b.srv.cfg.Polling {
 		return false
 	}
 	b.lastReqAt = now
