@@ -25,7 +25,7 @@ type conn struct {
 	l      *Listener
 	remote netip.Addr
 	dec    *codec.Decoder
-	sess   *session.Session
+	sess   Stream
 	pipe   *tlspipe.Pipe
 
 	tlsSwitch bool   // StartTLS was asked for during the current feed
@@ -66,7 +66,7 @@ func (l *Listener) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c.onAuth = c.authTimeout
 	c.onAlive = c.keepalive
 	c.dec = codec.NewDecoder(l.cfg.Limits)
-	c.sess = l.cfg.Sessions.New(c)
+	c.sess = l.cfg.NewStream(c)
 	gc.SetContext(c)
 	lp.conns[c] = struct{}{}
 	l.Stats.Open.Add(1)
@@ -95,10 +95,10 @@ func (l *Listener) OnTraffic(gc gnet.Conn) gnet.Action {
 		if !c.closing {
 			c.readInput()
 		}
-		if !c.closing && c.sess.Bound() && c.aliveTimer == 0 {
+		if !c.closing && c.authTimer != 0 && c.authenticated() {
 			c.lp.wheel.Cancel(c.authTimer)
 			c.authTimer = 0
-			if l.cfg.PingInterval > 0 {
+			if _, ok := c.sess.(Pinger); ok && l.cfg.PingInterval > 0 {
 				c.aliveTimer = c.lp.wheel.Add(time.Now().Add(l.cfg.PingInterval), c.onAlive)
 			}
 		}
@@ -306,9 +306,16 @@ func (c *conn) slowConsumer() {
 	c.sess.StreamError("policy-violation", "you are not reading what the server sends")
 }
 
+// authenticated reports whether the stream is past authentication; a
+// stream that does not say is treated as authenticated.
+func (c *conn) authenticated() bool {
+	a, ok := c.sess.(Authenticated)
+	return !ok || a.Bound()
+}
+
 func (c *conn) authTimeout() {
 	c.authTimer = 0
-	if c.closing || c.sess.Bound() {
+	if c.closing || c.authenticated() {
 		return
 	}
 	c.l.Stats.Timeouts.Add(1)
@@ -323,8 +330,12 @@ func (c *conn) keepalive() {
 		return
 	}
 	cfg := &c.l.cfg
+	p, ok := c.sess.(Pinger)
+	if !ok {
+		return
+	}
 	now := time.Now().UnixNano()
-	if c.pingSent != 0 && !c.sess.PingOutstanding() {
+	if c.pingSent != 0 && !p.PingOutstanding() {
 		c.pingSent = 0 // answered
 	}
 	var next int64
@@ -336,7 +347,7 @@ func (c *conn) keepalive() {
 	case c.pingSent != 0:
 		next = c.pingSent + int64(cfg.PingTimeout)
 	case now-c.lastRead >= int64(cfg.PingInterval):
-		c.safely(func() { c.sess.SendPing() })
+		c.safely(func() { p.SendPing() })
 		c.pingSent = now
 		next = now + int64(cfg.PingTimeout)
 	default:

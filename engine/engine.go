@@ -34,7 +34,11 @@ type Config struct {
 	TLS *tlspipe.Config
 
 	Sessions *session.Server
-	Logger   *slog.Logger
+	// NewStream, if set, makes the stream state machine for a new
+	// connection instead of a client session (Sessions.New): external
+	// components use the same reactor with their own streams.
+	NewStream func(t session.Transport) Stream
+	Logger    *slog.Logger
 
 	// Loops is the number of event loops; 0 means one per core.
 	Loops int
@@ -117,8 +121,12 @@ type Listener struct {
 // bound, so Addr is valid.
 func Start(cfg Config) (*Listener, error) {
 	cfg.EnsureDefaults()
-	if cfg.Sessions == nil {
-		return nil, errors.New("engine: no session server")
+	if cfg.Sessions == nil && cfg.NewStream == nil {
+		return nil, errors.New("engine: no session server and no stream constructor")
+	}
+	if cfg.NewStream == nil {
+		srv := cfg.Sessions
+		cfg.NewStream = func(t session.Transport) Stream { return srv.New(t) }
 	}
 	if cfg.DirectTLS && cfg.TLS == nil {
 		return nil, errors.New("engine: direct TLS without a TLS configuration")
@@ -289,4 +297,36 @@ func (q quietLogger) Errorf(f string, a ...any) {
 }
 func (q quietLogger) Fatalf(f string, a ...any) {
 	q.l.Error("gnet: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+
+// Stream is the state machine a connection feeds with decoded events. All
+// methods run on the connection's event loop. *session.Session is the
+// client stream; engine/component has the XEP-0114 stream.
+type Stream interface {
+	HandleHeader(h *codec.Header)
+	HandleElement(e codec.Element)
+	HandleStreamEnd()
+	HandleDecodeError(err error)
+	// HandleClosed is told that the connection is gone, once.
+	HandleClosed()
+	// StreamError sends a stream error and closes the stream.
+	StreamError(cond, text string)
+	// Busy reports that the stream waits for a worker and wants no input.
+	Busy() bool
+	// IsClosed reports that the stream has ended.
+	IsClosed() bool
+}
+
+// Authenticated is implemented by streams that must authenticate within
+// Config.AuthTimeout; a stream without it is never timed out that way.
+type Authenticated interface {
+	// Bound reports whether the stream is past authentication (for a
+	// client, a bound resource).
+	Bound() bool
+}
+
+// Pinger is implemented by streams that answer XEP-0199 keepalive pings.
+type Pinger interface {
+	SendPing() string
+	PingOutstanding() bool
 }
