@@ -120,120 +120,11 @@ fast:
 			el.kind, el.flags = tkElem, 0
 			el.ns = nsRef{}
 			firstAttr := len(t.attrs)
-			var bloom uint64
-			var flagged uint8 // tagXmlns, tagPrefixed
-			xmlnsAt := 0      // the attribute declaring the default namespace
-			empty := false
-			// Attributes, up to the tag's end.
-			for {
-				c := buf[i]
-				if c == '>' {
-					i++
-					break
-				}
-				if c == '/' {
-					if i+1 >= n || buf[i+1] != '>' {
-						break fast
-					}
-					i += 2
-					empty = true
-					break
-				}
-				// White space, then a name.
-				if c != ' ' {
-					if !isSpace(c) {
-						break fast
-					}
-				}
-				if i++; i >= n {
-					break fast
-				}
-				c = buf[i]
-				if class[c]&cNameStart == 0 {
-					if !isSpace(c) && c != '>' && c != '/' {
-						break fast
-					}
-					continue // more white space, or the tag's end
-				}
-				as := i
-				acc = 0
-				if i+8 <= n {
-					i += lowerLen(binary.LittleEndian.Uint64(buf[i : i+8]))
-				}
-				for ; i < n; i++ {
-					cl := class[buf[i]]
-					if cl&cName == 0 {
-						break
-					}
-					acc |= cl
-				}
-				// The value must follow at once: name='value'.
-				if i+1 >= n || buf[i] != '=' {
-					break fast
-				}
-				ql := i - as
-				if ql > d.lim.MaxNameLen {
-					break fast
-				}
-				colon = 0
-				if acc&cColon != 0 {
-					if colon = nameColon(buf[as:i]); colon <= 0 {
-						break fast
-					}
-					flagged |= tagPrefixed
-				} else if ql == 5 && string(buf[as:i]) == "xmlns" {
-					flagged |= tagXmlns
-					xmlnsAt = len(t.attrs)
-				}
-				k := len(t.attrs)
-				if k-firstAttr >= d.lim.MaxAttrs || k >= d.lim.MaxNodes {
-					break fast
-				}
-				q := buf[i+1]
-				if q != '\'' && q != '"' {
-					break fast
-				}
-				// The value: plain ASCII up to the quote, eight bytes at a
-				// time; anything else in attrValue.
-				// The first word inline: most values end within it, and a
-				// loop here would make the register allocator reload the
-				// values live around it on every turn.
-				vs := i + 2
-				ve := vs
-				if vs+8 <= n {
-					w := binary.LittleEndian.Uint64(buf[vs:])
-					if m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, lo8*uint64(q))) & hi8; m != 0 {
-						ve += bits.TrailingZeros64(m) >> 3
-					} else {
-						ve = plainRun(buf, vs+8, lo8*uint64(q))
-					}
-				}
-				var fl uint8
-				if ve >= n || buf[ve] != q {
-					if ve, fl = attrValue(buf, ve, q); ve < 0 {
-						break fast
-					}
-				}
-				// Duplicate names: a 64-bit filter over (first byte,
-				// length), then a comparison only on a possible repeat.
-				bit := uint64(1) << ((uint(buf[as]) + uint(ql)<<2) & 63)
-				if bloom&bit != 0 && dupAttr(buf, t.attrs[firstAttr:], as, ql) {
-					break fast
-				}
-				bloom |= bit
-				if k == cap(t.attrs) {
-					t.growAttrs(d.lim.MaxNodes)
-				}
-				t.attrs = t.attrs[:k+1]
-				a := &t.attrs[k]
-				a.start, a.vstart, a.vend = uint32(as), uint32(vs), uint32(ve)
-				a.qlen, a.plen = uint16(ql), uint16(colon)
-				a.flags, a.decl = fl, 0
-				a.ns = nsRef{}
-				if i = ve + 1; i >= n {
-					break fast
-				}
+			i, xmlnsAt, res := t.attrList(buf, i, &d.lim)
+			if res&alFail != 0 {
+				break
 			}
+			flagged, empty := res&(tagXmlns|tagPrefixed), res&alEmpty != 0
 			pos = i
 			el.nattr = uint16(len(t.attrs) - firstAttr)
 			el.inner = uint32(pos)
@@ -287,15 +178,7 @@ fast:
 			continue
 		}
 		// Plain ASCII inline, eight bytes at a time; textRun for the rest.
-		end := pos
-		if end+8 <= n {
-			w := binary.LittleEndian.Uint64(buf[end:])
-			if m := ((w - lo8*0x20) | w | eqMask(w, lo8*'&') | eqMask(w, lo8*'<') | eqMask(w, lo8*']')) & hi8; m != 0 {
-				end += bits.TrailingZeros64(m) >> 3
-			} else {
-				end = plainRun(buf, end+8, lo8*']')
-			}
-		}
+		end := plainRun(buf, pos, lo8*']')
 		var fl uint8
 		if end >= n || buf[end] != '<' {
 			var f uint8
@@ -342,10 +225,122 @@ func lowerLen(w uint64) int {
 	return bits.TrailingZeros64(^az&hi8) >> 3
 }
 
+// attrList scans a start tag's attributes from buf[i], just past its name,
+// to the end of the tag, appending them to the tape. It returns the index
+// past the tag's '>' (or "/>"), the index of the attribute that declares
+// the default namespace (valid with tagXmlns), and the tag's flags; alFail
+// when it meets what it leaves to the state machine (the caller rolls the
+// tape back). A function of its own because it is a loop with little
+// state: inside scanFast, its values competed for registers with the
+// whole scanner's, and were spilled and reloaded on every attribute.
+func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
+	n := len(buf)
+	first := len(t.attrs)
+	attrMax := min(first+lim.MaxAttrs, lim.MaxNodes) // MaxAttrs, and MaxNodes for the tree
+	var bloom uint64
+	var flagged uint8
+	xmlnsAt := 0
+	for i < n {
+		c := buf[i]
+		if c == '>' {
+			return i + 1, xmlnsAt, flagged
+		}
+		if c == '/' {
+			if i+1 >= n || buf[i+1] != '>' {
+				break
+			}
+			return i + 2, xmlnsAt, flagged | alEmpty
+		}
+		// White space, then a name.
+		if c != ' ' && !isSpace(c) {
+			break
+		}
+		if i++; i >= n {
+			break
+		}
+		c = buf[i]
+		if class[c]&cNameStart == 0 {
+			if !isSpace(c) && c != '>' && c != '/' {
+				break
+			}
+			continue // more white space, or the tag's end
+		}
+		as := i
+		if i+8 <= n {
+			i += lowerLen(binary.LittleEndian.Uint64(buf[i : i+8]))
+		}
+		var acc uint8
+		for ; i < n; i++ {
+			cl := class[buf[i]]
+			if cl&cName == 0 {
+				break
+			}
+			acc |= cl
+		}
+		// The value must follow at once: name='value'.
+		if i+1 >= n || buf[i] != '=' {
+			break
+		}
+		ql := i - as
+		if ql > lim.MaxNameLen {
+			break
+		}
+		colon := 0
+		if acc&cColon != 0 {
+			if colon = nameColon(buf[as:i]); colon <= 0 {
+				break
+			}
+			flagged |= tagPrefixed
+		} else if ql == 5 && string(buf[as:i]) == "xmlns" {
+			flagged |= tagXmlns
+			xmlnsAt = len(t.attrs)
+		}
+		k := len(t.attrs)
+		if k >= attrMax {
+			break
+		}
+		q := buf[i+1]
+		if q != '\'' && q != '"' {
+			break
+		}
+		// The value: plain ASCII up to the quote, the first word inline
+		// (most values end within it), then plainRun; anything else in
+		// attrValue.
+		vs := i + 2
+		ve := plainRun(buf, vs, lo8*uint64(q))
+		var fl uint8
+		if ve >= n || buf[ve] != q {
+			if ve, fl = attrValue(buf, ve, q); ve < 0 {
+				break
+			}
+		}
+		// Duplicate names: a 64-bit filter over (first byte, length),
+		// then a comparison only on a possible repeat.
+		bit := uint64(1) << ((uint(buf[as]) + uint(ql)<<2) & 63)
+		if bloom&bit != 0 && dupAttr(buf, t.attrs[first:], as, ql) {
+			break
+		}
+		bloom |= bit
+		if k == cap(t.attrs) {
+			t.growAttrs(lim.MaxNodes)
+		}
+		t.attrs = t.attrs[:k+1]
+		a := &t.attrs[k]
+		a.start, a.vstart, a.vend = uint32(as), uint32(vs), uint32(ve)
+		a.qlen, a.plen = uint16(ql), uint16(colon)
+		a.flags, a.decl = fl, 0
+		a.ns = nsRef{}
+		i = ve + 1
+	}
+	return 0, 0, alFail
+}
+
 // What a start tag holds that the inline path must know about.
 const (
 	tagXmlns    = 1 << iota // declares the default namespace (xmlns='...')
 	tagPrefixed             // has a prefixed attribute (or declares a prefix)
+	alEmpty                 // attrList: the tag ended with "/>"
+	alFail      = 1 << 7    // attrList: left to the state machine
 )
 
 // plainDefaultNS reports whether the default namespace declaration a can be

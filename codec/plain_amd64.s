@@ -14,17 +14,11 @@ TEXT ·plainRun(SB), NOSPLIT, $0-48
 	MOVQ stop+32(FP), CX
 	MOVQ CX, X4
 	PUNPCKLQDQ X4, X4
-	MOVQ $0x2020202020202020, DX
-	MOVQ DX, X1
-	PUNPCKLQDQ X1, X1
-	MOVQ $0x2626262626262626, DX
-	MOVQ DX, X2
-	PUNPCKLQDQ X2, X2
-	MOVQ $0x3c3c3c3c3c3c3c3c, DX
-	MOVQ DX, X3
-	PUNPCKLQDQ X3, X3
-	LEAQ 16(AX), DX
-	CMPQ DX, BX
+	MOVOU plainCtl<>(SB), X1
+	MOVOU plainAmp<>(SB), X2
+	MOVOU plainLT<>(SB), X3
+	LEAQ -16(BX), DI // the last start of a whole block
+	CMPQ AX, DI
 	JGT tail
 
 loop:
@@ -43,8 +37,7 @@ loop:
 	TESTL DX, DX
 	JNZ found
 	ADDQ $16, AX
-	LEAQ 16(AX), DX
-	CMPQ DX, BX
+	CMPQ AX, DI
 	JLE loop
 
 tail:
@@ -76,3 +69,15 @@ found:
 	ADDQ DX, AX
 	MOVQ AX, ret+40(FP)
 	RET
+
+DATA plainCtl<>+0(SB)/8, $0x2020202020202020
+DATA plainCtl<>+8(SB)/8, $0x2020202020202020
+GLOBL plainCtl<>(SB), RODATA|NOPTR, $16
+
+DATA plainAmp<>+0(SB)/8, $0x2626262626262626
+DATA plainAmp<>+8(SB)/8, $0x2626262626262626
+GLOBL plainAmp<>(SB), RODATA|NOPTR, $16
+
+DATA plainLT<>+0(SB)/8, $0x3c3c3c3c3c3c3c3c
+DATA plainLT<>+8(SB)/8, $0x3c3c3c3c3c3c3c3c
+GLOBL plainLT<>(SB), RODATA|NOPTR, $16
