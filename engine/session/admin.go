@@ -21,6 +21,13 @@ import (
 // ErrNoUser is returned for an account that does not exist.
 var ErrNoUser = errors.New("session: no such user")
 
+// ErrInvalid wraps every refusal of bad input (a user name, a JID, a
+// password, a subscription, a message type).
+var ErrInvalid = errors.New("session: invalid input")
+
+// Domain is the first hosted domain (the server's own address).
+func (srv *Server) Domain() string { return srv.first.name }
+
 // CreateUser registers an account with a password.
 func (srv *Server) CreateUser(user, password string) error {
 	j, err := srv.userJID(user)
@@ -29,7 +36,7 @@ func (srv *Server) CreateUser(user, password string) error {
 	}
 	c1, c256, err := sasl.NewCredentials(password, srv.cfg.ScramIterations)
 	if err != nil {
-		return fmt.Errorf("session: password not acceptable: %w", err)
+		return fmt.Errorf("%w: password not acceptable: %v", ErrInvalid, err)
 	}
 	return srv.cfg.Store.CreateUser(storage.User{Name: j.Local(), SHA1: storage.ScramKeys(c1), SHA256: storage.ScramKeys(c256)})
 }
@@ -42,7 +49,7 @@ func (srv *Server) SetPassword(user, password string) error {
 	}
 	c1, c256, err := sasl.NewCredentials(password, srv.cfg.ScramIterations)
 	if err != nil {
-		return fmt.Errorf("session: password not acceptable: %w", err)
+		return fmt.Errorf("%w: password not acceptable: %v", ErrInvalid, err)
 	}
 	err = srv.cfg.Store.SetCredentials(j.Local(), storage.ScramKeys(c1), storage.ScramKeys(c256))
 	if errors.Is(err, storage.ErrNotFound) {
@@ -71,7 +78,7 @@ func (srv *Server) DeleteUser(user string) error {
 func (srv *Server) userJID(user string) (jid.JID, error) {
 	j, err := jid.New(user, srv.first.name, "")
 	if err != nil {
-		return jid.JID{}, fmt.Errorf("session: %q is not a valid user name: %w", user, err)
+		return jid.JID{}, fmt.Errorf("%w: %q is not a valid user name: %v", ErrInvalid, user, err)
 	}
 	return j, nil
 }
@@ -145,24 +152,24 @@ func (srv *Server) OnlineCount() int { return srv.cfg.Router.Count() }
 func (srv *Server) SendMessage(from, to, typ, subject, body string) error {
 	f, err := jid.Parse(from)
 	if err != nil {
-		return fmt.Errorf("session: bad from: %w", err)
+		return fmt.Errorf("%w: bad from: %v", ErrInvalid, err)
 	}
 	t, err := jid.Parse(to)
 	if err != nil {
-		return fmt.Errorf("session: bad to: %w", err)
+		return fmt.Errorf("%w: bad to: %v", ErrInvalid, err)
 	}
 	switch typ {
 	case "", "normal", "chat", "headline":
 	default:
-		return fmt.Errorf("session: message type %q is not one of normal, chat, headline", typ)
+		return fmt.Errorf("%w: message type %q is not one of normal, chat, headline", ErrInvalid, typ)
 	}
 	b := messageStanza(f, t, typ, subject, body)
 	d := codec.NewFragmentDecoder(codec.Limits{}, NSClient)
 	if _, _, err := d.Next(b); err != nil {
-		return fmt.Errorf("session: %w", err)
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if cond := srv.RouteExternal(d.Element()); cond != "" {
-		return fmt.Errorf("session: not delivered: %s", cond)
+		return fmt.Errorf("%w: not delivered: %s", ErrInvalid, cond)
 	}
 	return nil
 }
@@ -190,7 +197,7 @@ func messageStanza(from, to jid.JID, typ, subject, body string) []byte {
 func (srv *Server) Broadcast(from, typ, subject, body string) (int, error) {
 	f, err := jid.Parse(from)
 	if err != nil {
-		return 0, fmt.Errorf("session: bad from: %w", err)
+		return 0, fmt.Errorf("%w: bad from: %v", ErrInvalid, err)
 	}
 	if typ == "" {
 		typ = "headline"
@@ -251,17 +258,17 @@ func mirror(s storage.Subscription) storage.Subscription {
 func (srv *Server) parseItem(it RosterItem) (jid.JID, storage.Subscription, error) {
 	c, err := jid.Parse(it.JID)
 	if err != nil || c.Resource() != "" {
-		return jid.JID{}, 0, fmt.Errorf("session: %q is not a bare JID", it.JID)
+		return jid.JID{}, 0, fmt.Errorf("%w: %q is not a bare JID", ErrInvalid, it.JID)
 	}
 	sub := storage.SubscriptionNone
 	if it.Subscription != "" {
 		if sub, err = storage.ParseSubscription(it.Subscription); err != nil {
-			return jid.JID{}, 0, fmt.Errorf("session: subscription %q is not none, to, from or both", it.Subscription)
+			return jid.JID{}, 0, fmt.Errorf("%w: subscription %q is not none, to, from or both", ErrInvalid, it.Subscription)
 		}
 	}
 	for _, g := range it.Groups {
 		if g == "" || len(g) > maxGroupLen {
-			return jid.JID{}, 0, fmt.Errorf("session: group names are 1 to %d bytes", maxGroupLen)
+			return jid.JID{}, 0, fmt.Errorf("%w: group names are 1 to %d bytes", ErrInvalid, maxGroupLen)
 		}
 	}
 	return c, sub, nil
@@ -340,7 +347,7 @@ func (srv *Server) DeleteRosterItem(user, contact string) error {
 	}
 	c, err := jid.Parse(contact)
 	if err != nil || c.Resource() != "" {
-		return fmt.Errorf("session: %q is not a bare JID", contact)
+		return fmt.Errorf("%w: %q is not a bare JID", ErrInvalid, contact)
 	}
 	it, err := srv.cfg.Store.RosterItem(u.Local(), c.String())
 	if errors.Is(err, storage.ErrNotFound) {
