@@ -61,8 +61,9 @@ type Config struct {
 	// one response. Default 10 s each.
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
-	// SweepInterval is how often idle sessions are checked for
-	// inactivity. Default 1 s.
+	// SweepInterval is how often one sweep over all sessions answers the
+	// held requests whose 'wait' is up and destroys inactive sessions:
+	// 'wait' is honoured to within it. Default 250 ms.
 	SweepInterval time.Duration
 
 	// TLS serves HTTPS when set.
@@ -91,7 +92,7 @@ const (
 	DefaultMaxSessions   = 100000
 	DefaultWorkTimeout   = 30 * time.Second
 	DefaultIOTimeout     = 10 * time.Second
-	DefaultSweepInterval = time.Second
+	DefaultSweepInterval = 250 * time.Millisecond
 )
 
 // EnsureDefaults fills zero fields.

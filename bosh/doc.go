@@ -31,22 +31,30 @@
 //
 // fasthttp runs each request's handler on its own goroutine, and a held
 // request keeps that goroutine until it is answered: that goroutine, and
-// the RequestCtx it alone touches, are the cost of a held request. The
-// Session behind a BOSH session is owned by a mutex instead of a goroutine:
-// whoever holds it (a handler processing a body, the goroutine that runs a
-// worker result posted by the Session, the inactivity sweep, Shutdown) may
-// call into the Session, and nothing else does. Routed stanzas arrive from
-// other sessions' owners through Enqueue, which takes only a small leaf
-// lock and signals a channel of capacity one that held handlers select on,
-// along with their own release signal, the wait timer and shutdown. While
-// the Session waits for a worker (SASL, storage), the handler feeding it
-// keeps the owner lock and runs the posted result itself before it feeds
-// the next element of the same body.
+// the RequestCtx it alone touches, are the cost of a held request. To keep
+// it small, the handler hands the body to a short-lived goroutine for
+// decoding and processing (whose stack, however deep the session's work
+// went, goes back to the runtime when it exits) and only parks afterwards,
+// on one channel of its own: no timer, one runtime sudog, a stack at its
+// first size. The body decoder is released before parking too.
+//
+// The Session behind a BOSH session is owned by a mutex instead of a
+// goroutine: whoever holds it (a request being processed, the goroutine
+// that runs a worker result posted by the Session, the sweep, Shutdown)
+// may call into the Session, and nothing else does. Routed stanzas arrive
+// from other sessions' owners through Enqueue, which takes only a small
+// leaf lock, appends, and signals the oldest held request (published in an
+// atomic pointer). While the Session waits for a worker (SASL, storage),
+// the request feeding it keeps the owner lock and runs the posted result
+// itself before it feeds the next element of the same body.
 //
 // # Timers
 //
-// A held request has one timer (its 'wait'); inactivity is not a timer per
-// session but one sweep over all sessions each SweepInterval, reading two
-// atomics per session. All of it goes through Config.Clock, so tests drive
-// time by hand.
+// There is no timer per session or per held request. One sweep over all
+// sessions every SweepInterval reads two atomics per session (the oldest
+// held request's deadline, and since when the session is idle) and locks
+// only the sessions with something due: it answers held requests whose
+// 'wait' is up (so 'wait' is honoured to within SweepInterval) and
+// destroys sessions idle past 'inactivity' (or a pause). Everything goes
+// through Config.Clock, so tests drive time by hand.
 package bosh

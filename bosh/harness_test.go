@@ -81,30 +81,23 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.timers = live
 }
 
-// pending counts live timers of exactly duration d from now (the wait
-// timers of held requests, not the sweep).
-func (c *fakeClock) pending(d time.Duration) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, t := range c.timers {
-		if !t.off && t.at.Sub(c.now) == d {
-			n++
-		}
-	}
-	return n
-}
-
-// waitTimers waits until n timers of duration d are pending.
-func (c *fakeClock) waitTimers(t *testing.T, d time.Duration, n int) {
+// waitHeld waits until exactly n requests are held.
+func (e *env) waitHeld(t *testing.T, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for c.pending(d) < n {
+	for e.srv.Stats.Held.Load() != n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d timers of %v pending, want %d", c.pending(d), d, n)
+			t.Fatalf("%d requests held, want %d", e.srv.Stats.Held.Load(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// advance moves the fake clock on and runs the sweep, which answers held
+// requests whose 'wait' is up.
+func (e *env) advance(d time.Duration) {
+	e.clk.Advance(d)
+	e.srv.sweep(e.clk.Now())
 }
 
 // env is a session server with a store and router, and a BOSH server.
@@ -238,7 +231,7 @@ func (c *client) do(body string) resp {
 		st, raw = c.post(body)
 	} else {
 		var ctype string
-		raw, st, ctype = c.e.srv.dispatch([]byte(body), netip.MustParseAddr("127.0.0.1"), false)
+		raw, st, ctype = c.e.srv.serve([]byte(body), netip.MustParseAddr("127.0.0.1"), false)
 		if ctype == "" {
 			c.t.Fatal("no content type")
 		}

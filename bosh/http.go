@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"runtime/debug"
 	"sync"
 
 	"github.com/klauspost/compress/flate"
@@ -56,20 +57,80 @@ func (s *Server) serveHTTP(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	remote, _ := netip.AddrFromSlice(ctx.RemoteIP())
-	resp, st, ctype := s.dispatch(raw, remote.Unmap(), ctx.IsTLS())
+	j := jobPool.Get().(*job)
+	j.s, j.raw, j.remote, j.secure = s, raw, remote.Unmap(), ctx.IsTLS()
+	// The body is processed on a goroutine of its own, which exits when
+	// done: decoding and the session's work can be deep, and a stack that
+	// grew for them would stay grown (the runtime shrinks a stack only
+	// when less than a quarter of it minus ~800 bytes is in use, and
+	// fasthttp's frames alone take ~1 KB) for as long as the request is
+	// then held. This goroutine only waits, and stays at its first size.
+	go j.run()
+	<-j.done
+	resp, st, b, w := j.resp, j.st, j.b, j.w
+	*j = job{done: j.done}
+	jobPool.Put(j)
+	ctype := defaultContentType
+	if b != nil {
+		ctype = b.content
+		if w != nil {
+			resp, st = b.park(w)
+		}
+	}
 	s.write(ctx, st, ctype, resp)
 }
 
+// job is one request body handed to a processing goroutine. raw belongs
+// to the RequestCtx, whose handler waits on done meanwhile.
+type job struct {
+	s      *Server
+	raw    []byte
+	remote netip.Addr
+	secure bool
+	resp   []byte
+	st     int
+	b      *boshSession
+	w      *waiter
+	done   chan struct{}
+}
+
+var jobPool = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
+
+func (j *job) run() {
+	defer func() {
+		if r := recover(); r != nil {
+			j.s.Stats.Panics.Add(1)
+			j.s.cfg.Logger.Error("panic serving a BOSH request", "panic", r, "stack", string(debug.Stack()))
+			j.resp, j.st, j.b, j.w = terminalBody(condUndefined), fasthttp.StatusInternalServerError, nil, nil
+		}
+		j.done <- struct{}{}
+	}()
+	j.resp, j.st, j.b, j.w = j.s.dispatch(j.raw, j.remote, j.secure)
+}
+
+// serve is dispatch and wait, for tests.
+func (s *Server) serve(raw []byte, remote netip.Addr, secure bool) ([]byte, int, string) {
+	resp, st, b, w := s.dispatch(raw, remote, secure)
+	if b == nil {
+		return resp, st, defaultContentType
+	}
+	if w != nil {
+		resp, st = b.park(w)
+	}
+	return resp, st, b.content
+}
+
 // dispatch serves one request body: it decodes the wrapper and hands it to
-// session creation or to its session. It returns the response body, the
-// HTTP status and the Content-Type.
-func (s *Server) dispatch(raw []byte, remote netip.Addr, secure bool) ([]byte, int, string) {
+// session creation or to its session. It returns the response body and
+// HTTP status, and the session, if any, whose Content-Type the response
+// takes; or a waiter the caller must hold with the session's park.
+func (s *Server) dispatch(raw []byte, remote netip.Addr, secure bool) ([]byte, int, *boshSession, *waiter) {
 	dec := getDecoder(&bodyDecoders, "", s.cfg.MaxBodySize)
 	defer putDecoder(&bodyDecoders, dec)
 	body, ok := decodeBody(dec, raw)
 	if !ok {
 		s.Stats.BadRequests.Add(1)
-		return terminalBody(condBadRequest), fasthttp.StatusBadRequest, defaultContentType
+		return terminalBody(condBadRequest), fasthttp.StatusBadRequest, nil, nil
 	}
 	var r request
 	if !parseRequest(body, &r) {
@@ -81,26 +142,22 @@ func (s *Server) dispatch(raw []byte, remote netip.Addr, secure bool) ([]byte, i
 				b.mu.Lock()
 				resp, st := b.fail(condBadRequest)
 				b.mu.Unlock()
-				return resp, st, b.content
+				return resp, st, b, nil
 			}
 		}
-		return terminalBody(condBadRequest), fasthttp.StatusBadRequest, defaultContentType
+		return terminalBody(condBadRequest), fasthttp.StatusBadRequest, nil, nil
 	}
 	if len(r.sid) == 0 {
-		resp, st, ctype := s.create(&r, remote, secure)
-		if ctype == "" {
-			ctype = defaultContentType
-		}
-		return resp, st, ctype
+		return s.create(&r, remote, secure)
 	}
 	b := s.lookup(r.sid)
 	if b == nil {
 		// No session to tell a legacy client from another: the binding
 		// condition, which every current client reads.
-		return terminalBody(condItemNotFound), fasthttp.StatusOK, defaultContentType
+		return terminalBody(condItemNotFound), fasthttp.StatusOK, nil, nil
 	}
-	resp, st := b.handle(&r)
-	return resp, st, b.content
+	resp, st, w := b.handle(&r)
+	return resp, st, b, w
 }
 
 // decodeBody decodes a request body: exactly one <body/> in the httpbind

@@ -13,15 +13,44 @@ import (
 const reportAfter = 2 * time.Second
 
 // handle serves one request of an existing session and returns the body
-// and HTTP status to write.
-func (b *boshSession) handle(r *request) ([]byte, int) {
+// and HTTP status to write, or a waiter to hold: then the caller must call
+// park. Holding happens there, after the request body was processed and
+// the frames that did it returned, so that a held request keeps neither
+// its decoder nor a deep stack (a held request is a parked goroutine whose
+// stack the GC shrinks only while little of it is in use).
+func (b *boshSession) handle(r *request) ([]byte, int, *waiter) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.srv.closing.Load() {
+		// Shutdown may have listed the sessions before this one's
+		// request came in; nothing is held past it.
+		b.destroy(condSystemShutdown)
+	}
 	if b.ended {
-		return b.srv.terminal(b.legacy, condItemNotFound)
+		resp, st := b.srv.terminal(b.legacy, condItemNotFound)
+		if b.endCond == condSystemShutdown {
+			resp, st = b.srv.terminal(b.legacy, condSystemShutdown)
+		}
+		return resp, st, nil
 	}
 	b.enter()
+	resp, st, w := b.route(r)
+	if w == nil {
+		b.leave()
+	}
+	return resp, st, w
+}
+
+// park holds w (see await) and ends the request.
+func (b *boshSession) park(w *waiter) ([]byte, int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	defer b.leave()
+	return b.await(w)
+}
+
+// route sends the request where its rid says.
+func (b *boshSession) route(r *request) ([]byte, int, *waiter) {
 	// A pause lasts until the next request (§10).
 	b.idleLimit.Store(int64(b.srv.cfg.Inactivity))
 
@@ -29,7 +58,8 @@ func (b *boshSession) handle(r *request) ([]byte, int) {
 	case ridOld:
 		return b.resend(r)
 	case ridBeyond:
-		return b.fail(condItemNotFound)
+		resp, st := b.fail(condItemNotFound)
+		return resp, st, nil
 	case ridFuture:
 		w := newWaiter(r.rid)
 		if old := find(b.pend, r.rid); old != nil {
@@ -40,17 +70,19 @@ func (b *boshSession) handle(r *request) ([]byte, int) {
 			signal(old.sig)
 		} else {
 			if !b.admit(r, false) {
-				return b.fail(condPolicyViolation)
+				resp, st := b.fail(condPolicyViolation)
+				return resp, st, nil
 			}
 			b.pend = append(b.pend, w)
 		}
 		if !b.awaitTurn(w) {
-			return w.resp, w.status
+			return w.resp, w.status, nil
 		}
 		return b.process(r, w)
 	}
 	if !b.admit(r, true) {
-		return b.fail(condPolicyViolation)
+		resp, st := b.fail(condPolicyViolation)
+		return resp, st, nil
 	}
 	return b.process(r, newWaiter(r.rid))
 }
@@ -112,38 +144,44 @@ func (b *boshSession) awaitTurn(w *waiter) bool {
 
 // resend answers a rid already processed: the cached response, or the
 // place of a request still held (its connection broke, §14.3).
-func (b *boshSession) resend(r *request) ([]byte, int) {
+func (b *boshSession) resend(r *request) ([]byte, int, *waiter) {
 	if body, ok := b.cache.get(r.rid); ok {
 		b.srv.Stats.Resends.Add(1)
-		return body, 200
+		return body, 200, nil
 	}
 	old := find(b.held, r.rid)
 	if old == nil {
-		return b.fail(condItemNotFound)
+		resp, st := b.fail(condItemNotFound)
+		return resp, st, nil
 	}
 	b.srv.Stats.Resends.Add(1)
 	w := newWaiter(r.rid)
+	w.deadline = b.srv.cfg.Clock.Now().Add(b.wait).UnixNano()
 	b.held[index(b.held, old)] = w
+	b.setHead()
 	old.resp, old.status, old.done = emptyBody, 200, true
 	signal(old.sig)
-	return b.await(w)
+	return nil, 0, w
 }
 
 // process handles the request whose turn it is: its attributes and
 // payloads, then its response.
-func (b *boshSession) process(r *request, w *waiter) ([]byte, int) {
+func (b *boshSession) process(r *request, w *waiter) ([]byte, int, *waiter) {
 	now := b.srv.cfg.Clock.Now()
 	if !b.checkKey(r) {
-		return b.fail(condItemNotFound)
+		resp, st := b.fail(condItemNotFound)
+		return resp, st, nil
 	}
 	if r.pause > 0 && time.Duration(r.pause)*time.Second > b.srv.cfg.MaxPause {
-		return b.fail(condPolicyViolation)
+		resp, st := b.fail(condPolicyViolation)
+		return resp, st, nil
 	}
 	if b.hold == 0 && r.empty() {
 		// Polling session: two empty requests closer than 'polling', the
 		// first answered with nothing (§12).
 		if b.emptyRID == r.rid-1 && !b.emptyPayload && now.Sub(b.emptyAt) < b.srv.cfg.Polling {
-			return b.fail(condPolicyViolation)
+			resp, st := b.fail(condPolicyViolation)
+			return resp, st, nil
 		}
 		b.emptyRID, b.emptyAt, b.emptyPayload = r.rid, now, false
 	}
@@ -163,9 +201,11 @@ func (b *boshSession) process(r *request, w *waiter) ([]byte, int) {
 		signal(next.sig)
 	}
 	if b.ended {
-		return b.compose(w, true), w.status
+		return b.compose(w, true), w.status, nil
 	}
+	w.deadline = now.Add(b.wait).UnixNano()
 	b.held = append(b.held, w)
+	b.setHead()
 	switch {
 	case r.pause >= 0:
 		// Everything held returns now; the pause response itself carries
@@ -180,40 +220,26 @@ func (b *boshSession) process(r *request, w *waiter) ([]byte, int) {
 			b.release(b.held[0], true)
 		}
 	}
-	return b.await(w)
+	if w.done {
+		return w.resp, w.status, nil
+	}
+	return nil, 0, w
 }
 
-// await holds w until payloads come for it, a newer request pushes it
-// out, or 'wait' passes.
+// await holds w until it is answered: output for it, a newer request
+// that pushes it out, its 'wait' (the sweep), or the end of the session.
+// Called with mu held.
 func (b *boshSession) await(w *waiter) ([]byte, int) {
-	if w.done {
-		return w.resp, w.status
-	}
 	b.srv.Stats.Held.Add(1)
-	defer b.srv.Stats.Held.Add(-1)
-	t := b.srv.cfg.Clock.NewTimer(b.wait)
-	defer t.Stop()
 	for !w.done {
 		b.mu.Unlock()
-		timedOut := false
-		select {
-		case <-w.sig:
-		case <-b.wake:
-		case <-t.C():
-			timedOut = true
-		case <-b.srv.done:
-		}
+		<-w.sig
 		b.mu.Lock()
-		switch {
-		case w.done:
-		case b.srv.closing.Load():
-			b.destroy(condSystemShutdown)
-		case timedOut:
-			b.releaseUpTo(w, true)
-		default:
-			b.flush()
+		if !w.done {
+			b.flush() // output arrived: it goes to the oldest held request
 		}
 	}
+	b.srv.Stats.Held.Add(-1)
 	return w.resp, w.status
 }
 

@@ -221,22 +221,27 @@ func (s *Server) sweepLoop() {
 	}
 }
 
-// sweep destroys the sessions idle for longer than they may be, without
-// telling the client (§10: later requests find no session). It returns how
-// many it destroyed.
+// sweep answers held requests whose 'wait' is up, and destroys the
+// sessions idle for longer than they may be, without telling the client
+// (§10: later requests find no session). It returns how many sessions it
+// destroyed. It reads two atomics per session and locks only the sessions
+// that have something due.
 func (s *Server) sweep(now time.Time) int {
 	ns := now.UnixNano()
-	var expired []*boshSession
+	var due []*boshSession
 	s.mu.RLock()
 	for _, b := range s.sessions {
-		if at := b.idleAt.Load(); at != 0 && ns-at > b.idleLimit.Load() {
-			expired = append(expired, b)
+		if d := b.deadline.Load(); d != 0 && ns >= d {
+			due = append(due, b)
+		} else if at := b.idleAt.Load(); at != 0 && ns-at > b.idleLimit.Load() {
+			due = append(due, b)
 		}
 	}
 	s.mu.RUnlock()
 	n := 0
-	for _, b := range expired {
+	for _, b := range due {
 		b.mu.Lock()
+		b.expire(ns)
 		if at := b.idleAt.Load(); !b.ended && b.active == 0 && at != 0 && ns-at > b.idleLimit.Load() {
 			b.destroy("")
 			s.Stats.Inactive.Add(1)
@@ -273,7 +278,6 @@ func (s *Server) newSession(domain string, wait time.Duration, hold int, remote 
 		remote:   remote,
 		secure:   secure || s.cfg.AssumeSecure,
 		cache:    newRespCache(hold + 1),
-		wake:     make(chan struct{}, 1),
 		postSig:  make(chan struct{}, 1),
 	}
 	b.idleLimit.Store(int64(s.cfg.Inactivity))
@@ -283,20 +287,20 @@ func (s *Server) newSession(domain string, wait time.Duration, hold int, remote 
 const defaultContentType = "text/xml; charset=utf-8"
 
 // create opens a session for a session creation request (§7, XEP-0206 §4).
-func (s *Server) create(r *request, remote netip.Addr, secure bool) ([]byte, int, string) {
+func (s *Server) create(r *request, remote netip.Addr, secure bool) ([]byte, int, *boshSession, *waiter) {
 	legacy := !r.hasVer
 	if s.closing.Load() {
 		body, st := s.terminal(legacy, condSystemShutdown)
-		return body, st, ""
+		return body, st, nil, nil
 	}
 	domain := string(r.to)
 	switch {
 	case domain == "":
 		body, st := s.terminal(legacy, condImproperAddressing)
-		return body, st, ""
+		return body, st, nil, nil
 	case !s.serves(domain) || (r.route != nil && !s.routeOK(r.route)):
 		body, st := s.terminal(legacy, condHostUnknown)
-		return body, st, ""
+		return body, st, nil, nil
 	}
 	wait := s.cfg.MaxWait
 	if r.wait >= 0 && time.Duration(r.wait)*time.Second < wait {
@@ -322,7 +326,7 @@ func (s *Server) create(r *request, remote netip.Addr, secure bool) ([]byte, int
 	defer b.mu.Unlock()
 	if !s.add(b) {
 		body, st := s.terminal(legacy, condRemoteConnFailed)
-		return body, st, ""
+		return body, st, nil, nil
 	}
 	b.enter()
 	defer b.leave()
@@ -344,7 +348,7 @@ func (s *Server) create(r *request, remote netip.Addr, secure bool) ([]byte, int
 	if !b.ended {
 		b.cache.put(r.rid, body, s.cfg.Clock.Now())
 	}
-	return body, w.status, b.content
+	return body, w.status, b, nil
 }
 
 // creationResponse is the session creation response (§7.2), carrying the

@@ -63,21 +63,26 @@ type boshSession struct {
 	gone     bool
 	overflow bool
 
-	wake    chan struct{} // cap 1: Enqueue queued output
 	postSig chan struct{} // cap 1: a function was posted
 
-	// Read by the sweep without mu.
-	idleAt    atomic.Int64 // unix ns since no request is in the session; 0 while one is
-	idleLimit atomic.Int64 // ns of idleness allowed: inactivity, or a pause
+	// Written under mu, read without it: by Enqueue, to wake the request
+	// that will carry what it queued, and by the sweep.
+	head      atomic.Pointer[waiter] // the oldest held request, or nil
+	deadline  atomic.Int64           // unix ns when head's 'wait' is up; 0 with no head
+	idleAt    atomic.Int64           // unix ns since no request is in the session; 0 while one is
+	idleLimit atomic.Int64           // ns of idleness allowed: inactivity, or a pause
 }
 
-// waiter is one request inside a session.
+// waiter is one request inside a session. A held request's goroutine
+// waits on sig alone (one runtime sudog, no timer): whoever answers it, or
+// queues output for it, signals; its 'wait' is enforced by the sweep.
 type waiter struct {
-	rid    uint64
-	sig    chan struct{} // cap 1: done, or the gap before it filled
-	done   bool          // resp is final (guarded by the session's mu)
-	resp   []byte
-	status int
+	rid      uint64
+	sig      chan struct{} // cap 1: done, output for it, or the gap before it filled
+	done     bool          // resp is final (guarded by the session's mu)
+	deadline int64         // unix ns when its 'wait' is up, once held
+	resp     []byte
+	status   int
 	// report (§9.2): the response goes out at once with these.
 	report     uint64
 	reportTime int64
@@ -141,7 +146,11 @@ func (b *boshSession) Enqueue(p []byte) bool {
 	*b.out, fl, _ = appendPayload(*b.out, p)
 	b.outFlags |= fl
 	b.qmu.Unlock()
-	signal(b.wake)
+	// The head is read after the output is queued, and set before the
+	// owner looks for output (setHead): one of the two sees the other.
+	if h := b.head.Load(); h != nil {
+		signal(h.sig)
+	}
 	return true
 }
 
@@ -319,6 +328,31 @@ func (b *boshSession) release(w *waiter, payload bool) {
 	}
 	w.done = true
 	signal(w.sig)
+	b.setHead()
+}
+
+// setHead publishes the oldest held request after b.held changed, and
+// wakes it if output is already waiting. Called with mu held.
+func (b *boshSession) setHead() {
+	if len(b.held) == 0 {
+		b.head.Store(nil)
+		b.deadline.Store(0)
+		return
+	}
+	h := b.held[0]
+	b.head.Store(h)
+	b.deadline.Store(h.deadline)
+	if b.hasOutput() {
+		signal(h.sig)
+	}
+}
+
+// expire answers the held requests whose 'wait' is up at now (unix ns),
+// oldest first. Called with mu held.
+func (b *boshSession) expire(now int64) {
+	for len(b.held) > 0 && b.held[0].deadline <= now {
+		b.release(b.held[0], true)
+	}
 }
 
 func remove(l []*waiter, w *waiter) []*waiter {

@@ -103,7 +103,7 @@ func TestLoginAndHold(t *testing.T) {
 
 	// An empty request is held until a stanza arrives for the session.
 	held := a.async(a.next("", ""))
-	e.clk.waitTimers(t, wait, 1)
+	e.waitHeld(t, 1)
 	notYet(t, held)
 	// Sending a message yields nothing for the sender: that request is
 	// held in turn.
@@ -115,9 +115,9 @@ func TestLoginAndHold(t *testing.T) {
 
 	// Empty at 'wait'.
 	held = a.async(a.next("", ""))
-	e.clk.waitTimers(t, wait, 2) // bob's held request and this one
+	e.waitHeld(t, 2) // bob's held request and this one
 	notYet(t, held)
-	e.clk.Advance(wait)
+	e.advance(wait)
 	if got = recv(t, held); got.raw != string(emptyBody) {
 		t.Fatalf("at wait: %s", got.raw)
 	}
@@ -127,7 +127,7 @@ func TestLoginAndHold(t *testing.T) {
 
 	// A newer request pushes the held one out, empty.
 	first := a.async(a.next("", ""))
-	e.clk.waitTimers(t, wait, 1)
+	e.waitHeld(t, 1)
 	e.clk.Advance(3 * time.Second) // two empty requests closer than 'polling' are overactivity
 	second := a.async(a.next("", ""))
 	if got = recv(t, first); got.raw != string(emptyBody) {
@@ -142,7 +142,7 @@ func TestLoginAndHold(t *testing.T) {
 		t.Fatalf("ping result not on the oldest request: %s", got.raw)
 	}
 	notYet(t, third)
-	e.clk.Advance(wait)
+	e.advance(wait)
 	recv(t, third)
 }
 
@@ -168,7 +168,7 @@ func TestRIDWindow(t *testing.T) {
 		early := a.async(a.wrap(a.rid+1, "", msg("one")))
 		a.rid += 2
 		recv(t, early)
-		e.clk.Advance(wait)
+		e.advance(wait)
 		recv(t, late)
 		got := recv(t, bobHeld).raw
 		if !strings.Contains(got, "two") {
@@ -198,13 +198,13 @@ func TestRIDWindow(t *testing.T) {
 	t.Run("resend of a held request takes its place", func(t *testing.T) {
 		body := a.next("", "")
 		first := a.async(body)
-		e.clk.waitTimers(t, wait, 1)
+		e.waitHeld(t, 1)
 		second := a.async(body)
 		if got := recv(t, first); got.raw != string(emptyBody) {
 			t.Fatalf("%s", got.raw)
 		}
 		notYet(t, second)
-		e.clk.Advance(wait)
+		e.advance(wait)
 		recv(t, second)
 	})
 
@@ -240,7 +240,7 @@ func TestOveractivity(t *testing.T) {
 		c := e.client()
 		c.create("")
 		h1 := c.async(c.next("", ""))
-		e.clk.waitTimers(t, wait, 1)
+		e.waitHeld(t, 1)
 		// rid+2 while rid+1 is missing: buffered, two outstanding, and
 		// rid+1 would be a third.
 		h3 := c.async(c.wrap(c.rid+2, "", "<presence xmlns='jabber:client'/>"))
@@ -296,17 +296,17 @@ func TestInactivityAndPause(t *testing.T) {
 	}
 	// Held requests keep the session alive.
 	held := a.async(a.next("", ""))
-	e.clk.waitTimers(t, wait, 1)
+	e.waitHeld(t, 1)
 	e.clk.Advance(59 * time.Second)
 	if n := e.srv.sweep(e.clk.Now()); n != 0 {
 		t.Fatal("a session with a held request was swept")
 	}
-	e.clk.Advance(time.Second)
+	e.advance(time.Second)
 	recv(t, held)
 
 	// A pause returns everything held at once and stretches inactivity.
 	held = a.async(a.next("", ""))
-	e.clk.waitTimers(t, wait, 1)
+	e.waitHeld(t, 1)
 	r := a.do(a.next(" pause='100'", ""))
 	if r.terminated() || r.raw != string(emptyBody) {
 		t.Fatalf("pause: %s", r.raw)
@@ -350,7 +350,7 @@ func TestTerminate(t *testing.T) {
 	a := e.client()
 	full := a.login("alice", "secret", "web")
 	held := a.async(a.next("", ""))
-	e.clk.waitTimers(t, wait, 1)
+	e.waitHeld(t, 1)
 	r := a.do(a.next(" type='terminate'", "<presence xmlns='jabber:client' type='unavailable'/>"))
 	if !r.terminated() || r.attr("condition") != "" {
 		t.Fatalf("terminate: %s", r.raw)
@@ -394,14 +394,14 @@ func TestAcks(t *testing.T) {
 	a.create(" ack='1'")
 	a.login2("alice", "secret", "web")
 	held := a.async(a.next("", ""))
-	e.clk.waitTimers(t, wait, 1)
+	e.waitHeld(t, 1)
 	heldRID := a.rid
 	r := a.async(a.next("", "<iq xmlns='jabber:client' type='get' id='a1'><ping xmlns='urn:xmpp:ping'/></iq>"))
 	h := recv(t, held)
 	if h.attr("ack") != itoa(heldRID+1) {
 		t.Fatalf("held response acks %q, want %d: %s", h.attr("ack"), heldRID+1, h.raw)
 	}
-	e.clk.Advance(wait)
+	e.advance(wait)
 	recv(t, r)
 	// The client acknowledges only up to heldRID-1: the response to
 	// heldRID has been out for more than reportAfter, so it is reported.
@@ -424,13 +424,13 @@ func TestKeySequence(t *testing.T) {
 	c := e.client()
 	c.create(" newkey='" + keys[4] + "'")
 	held := c.async(c.next(" key='"+keys[3]+"'", ""))
-	e.clk.waitTimers(t, wait, 1)
-	e.clk.Advance(wait)
+	e.waitHeld(t, 1)
+	e.advance(wait)
 	if r := recv(t, held); r.terminated() {
 		t.Fatalf("good key: %s", r.raw)
 	}
 	held = c.async(c.next(" key='"+keys[2]+"'", ""))
-	e.clk.waitTimers(t, wait, 1)
+	e.waitHeld(t, 1)
 	e.clk.Advance(3 * time.Second)
 	if r := c.do(c.next(" key='"+keys[2]+"'", "")); r.attr("condition") != condItemNotFound {
 		t.Fatalf("replayed key: %s", r.raw)
@@ -470,7 +470,7 @@ func TestShutdown(t *testing.T) {
 	c := e.client()
 	c.create("")
 	held := c.async(c.next("", ""))
-	e.clk.waitTimers(t, wait, 1)
+	e.waitHeld(t, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := e.srv.Shutdown(ctx); err != nil {
