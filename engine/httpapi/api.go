@@ -24,6 +24,11 @@ type Config struct {
 	// MaxBody bounds a request body; default 64 MiB (a bulk roster import
 	// of 100k items is about 8 MiB).
 	MaxBody int
+	// Prebind, if set, creates an authenticated, bound BOSH session for a
+	// user the portal has already authenticated (single sign-on: the
+	// browser attaches to it and never sees a password). The BOSH server
+	// provides it; the engine tier does not import bosh.
+	Prebind func(user string) (jid, sid string, rid uint64, err error)
 }
 
 // API serves the provisioning API.
@@ -88,6 +93,7 @@ var routes = []route{
 	{"POST", "messages", (*API).sendMessage},
 	{"POST", "broadcast", (*API).broadcast},
 	{"GET", "stats", (*API).stats},
+	{"POST", "bosh/prebind", (*API).prebind},
 }
 
 // Routes lists "METHOD /prefix/pattern" for every route.
@@ -432,5 +438,27 @@ func (a *API) stats(ctx *fasthttp.RequestCtx, _ map[string]string) error {
 		st["users"] = int64(n)
 	}
 	writeJSON(ctx, fasthttp.StatusOK, st)
+	return nil
+}
+
+func (a *API) prebind(ctx *fasthttp.RequestCtx, _ map[string]string) error {
+	if a.cfg.Prebind == nil {
+		return fail(fasthttp.StatusNotFound, "not_enabled", "BOSH is not enabled on this server")
+	}
+	var in struct{ User string }
+	if err := decode(ctx, &in); err != nil {
+		return err
+	}
+	if err := required("user", in.User); err != nil {
+		return err
+	}
+	if _, err := a.cfg.Users.User(strings.ToLower(in.User)); errors.Is(err, storage.ErrNotFound) {
+		return errUserNotFound
+	}
+	j, sid, rid, err := a.cfg.Prebind(in.User)
+	if err != nil {
+		return err
+	}
+	writeJSON(ctx, fasthttp.StatusOK, map[string]any{"jid": j, "sid": sid, "rid": rid})
 	return nil
 }

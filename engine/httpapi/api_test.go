@@ -120,6 +120,7 @@ func TestEndpoints(t *testing.T) {
 		{"message bad to", "POST", "/messages", `{"from":"p.localhost","to":"a@b@c","body":"x"}`, 422, "invalid"},
 		{"broadcast", "POST", "/broadcast", `{"body":"maintenance"}`, 200, ""},
 		{"stats", "GET", "/stats", "", 200, ""},
+		{"prebind without BOSH", "POST", "/bosh/prebind", `{"user":"juliet"}`, 404, "not_enabled"},
 		{"wrong method", "PATCH", "/users", "", 405, "method_not_allowed"},
 		{"unknown path", "GET", "/nowhere", "", 404, "not_found"},
 		{"empty body", "POST", "/users", "", 400, "bad_json"},
@@ -227,5 +228,34 @@ func TestBulkImport100k(t *testing.T) {
 	status, m = a.call(t, "GET", "/users/portal/roster", "")
 	if status != 200 || len(m["items"].([]any)) != 100000 {
 		t.Fatalf("read back: %d", status)
+	}
+}
+
+func TestPrebind(t *testing.T) {
+	store := memstore.New()
+	srv, err := session.NewServer(session.Config{Domains: []string{"localhost"}, Store: store, Router: router.New(), Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := srv.CreateUser("viola", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	var asked string
+	api, _ := New(Config{Sessions: srv, Users: store, Prebind: func(u string) (string, string, uint64, error) {
+		asked = u
+		return u + "@localhost/web", "sid123", 42, nil
+	}})
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	hs := &fasthttp.Server{Handler: api.Handler}
+	go hs.Serve(ln)
+	defer hs.Shutdown()
+	a := &testAPI{base: "http://" + ln.Addr().String() + "/api/v1"}
+	status, m := a.call(t, "POST", "/bosh/prebind", `{"user":"viola"}`)
+	if status != 200 || m["sid"] != "sid123" || m["rid"] != float64(42) || asked != "viola" {
+		t.Fatalf("prebind: %d %v", status, m)
+	}
+	if status, m := a.call(t, "POST", "/bosh/prebind", `{"user":"nobody"}`); status != 404 || code(m) != "user_not_found" {
+		t.Fatalf("unknown user: %d %v", status, m)
 	}
 }
