@@ -23,6 +23,7 @@ run: build
 
 ## test: everything CI runs: lint, unit tests, race tests, short fuzzing, interop
 test: lint unit race fuzz-short interop
+	$(MAKE) bosh-interop-deps && XMPPD_INTEROP=required $(GO) test -count=1 -run '^TestStropheInterop$$' ./bosh/
 
 # internal/interop drives real clients against the built server and runs
 # under `interop`, apart from unit and race tests (STYLE.md habit 7).
@@ -36,6 +37,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 interop-deps:
 	@/usr/bin/python3 -c 'import slixmpp' 2>/dev/null || \
 	  ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y python3-slixmpp)
+
+## bosh-interop-deps: strophe.js under node for bosh's interop test (bosh/testdata/node)
+.PHONY: bosh-interop-deps
+bosh-interop-deps:
+	@[ -f bosh/testdata/node/node_modules/strophe.js/package.json ] || (cd bosh/testdata/node && npm ci --no-audit --no-fund)
 
 ## interop: the real server binary against real client libraries
 interop: interop-deps
