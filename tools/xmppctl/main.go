@@ -32,13 +32,18 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-const usage = `usage: xmppctl [-data DIR] [-domain DOMAIN] [-iterations N] COMMAND ARGS
+const usage = `usage: xmppctl [-data DIR | -api URL [-token T]] [-domain DOMAIN] [-iterations N] COMMAND ARGS
 commands:
   add USER [PASSWORD]      create an account (password from stdin when omitted)
   passwd USER [PASSWORD]   set a new password
   delete USER              delete an account and everything it owns
   list [-after NAME] [-limit N]
   count                    number of accounts
+with -api (a running server's provisioning API, e.g. http://127.0.0.1:5281):
+  sessions USER            online resources
+  kick USER                disconnect them
+  roster USER              the roster
+  message FROM TO BODY     send a message
 `
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -48,12 +53,25 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	data := fs.String("data", "./data", "the server's data directory")
 	domain := fs.String("domain", "localhost", "domain the users belong to (for validation)")
 	iters := fs.Int("iterations", sasl.DefaultIterations, "PBKDF2 iterations for new credentials")
+	api := fs.String("api", "", "use a running server's provisioning API at this URL instead of the data directory")
+	token := fs.String("token", "", "bearer token for -api (default $XMPPCTL_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return 2
+	}
+	if *api != "" {
+		if err := newAPIClient(*api, *token).run(fs.Arg(0), fs.Args()[1:], stdin, stdout); err != nil {
+			fmt.Fprintln(stderr, "xmppctl:", err)
+			if errors.Is(err, errUsage) {
+				fs.Usage()
+				return 2
+			}
+			return 1
+		}
+		return 0
 	}
 	store, err := pebblestore.Open(*data, &pebblestore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
