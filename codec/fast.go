@@ -42,7 +42,9 @@ func (d *Decoder) scanFast(buf []byte, pos int) (bool, error) {
 fast:
 	for {
 		// pos is at a '<'.
-		if pos+1 >= n {
+		// Unsigned comparisons with n tell the compiler the index is
+		// not negative either, which spares the bounds checks after them.
+		if uint(pos+1) >= uint(n) {
 			break
 		}
 		if buf[pos+1] == '/' {
@@ -52,14 +54,14 @@ fast:
 			el := &t.toks[o.tok]
 			ql := int(el.qlen)
 			e := pos + 2 + ql
-			if e >= n || !sameName(buf, pos+2, int(el.start)+1, ql) {
+			if uint(e) >= uint(n) || !sameName(buf, pos+2, int(el.start)+1, ql) {
 				break
 			}
 			for buf[e] != '>' {
 				if !isSpace(buf[e]) {
 					break fast
 				}
-				if e++; e >= n {
+				if e++; uint(e) >= uint(n) {
 					break fast
 				}
 			}
@@ -83,17 +85,17 @@ fast:
 			// byte loop's exit, at a different count for every name, was
 			// a mispredicted branch per name.
 			var acc uint8
-			if i+8 <= n {
-				i += lowerLen(binary.LittleEndian.Uint64(buf[i : i+8]))
+			if b := buf[i:]; len(b) >= 8 {
+				i += lowerLen(binary.LittleEndian.Uint64(b))
 			}
-			for ; i < n; i++ {
+			for ; uint(i) < uint(n); i++ {
 				cl := class[buf[i]]
 				if cl&cName == 0 {
 					break
 				}
 				acc |= cl
 			}
-			if i >= n || buf[i] >= utf8.RuneSelf || i-pos-1 > d.lim.MaxNameLen {
+			if uint(i) >= uint(n) || buf[i] >= utf8.RuneSelf || i-pos-1 > d.lim.MaxNameLen {
 				break
 			}
 			colon := 0
@@ -106,28 +108,22 @@ fast:
 			if len(t.open) >= d.lim.MaxDepth || cur >= d.lim.MaxNodes {
 				break
 			}
-			if cur == cap(t.toks) {
-				t.growToks(d.lim.MaxNodes)
-			}
-			// Field by field into the slot: a composite literal is built
-			// on the stack with narrow stores and copied with wide loads,
-			// which stalls store forwarding on every token.
-			t.toks = t.toks[:cur+1]
-			el := &t.toks[cur]
-			el.start, el.end, el.inner, el.next = uint32(pos), 0, 0, 0
-			el.attr, el.nattr = uint32(len(t.attrs)), 0
-			el.qlen, el.plen = uint16(i-pos-1), uint16(colon)
-			el.kind, el.flags = tkElem, 0
-			el.ns = nsRef{}
+			qlen := i - pos - 1
 			firstAttr := len(t.attrs)
 			i, xmlnsAt, res := t.attrList(buf, i, &d.lim)
 			if res&alFail != 0 {
 				break
 			}
 			flagged, empty := res&(tagXmlns|tagPrefixed), res&alEmpty != 0
+			// The token once the tag is whole, in one assignment.
+			if cur == cap(t.toks) {
+				t.growToks(d.lim.MaxNodes)
+			}
+			t.toks = t.toks[:cur+1]
+			el := &t.toks[cur]
+			*el = tok{start: uint32(pos), inner: uint32(i), attr: uint32(firstAttr),
+				nattr: uint16(len(t.attrs) - firstAttr), qlen: uint16(qlen), plen: uint16(colon), kind: tkElem}
 			pos = i
-			el.nattr = uint16(len(t.attrs) - firstAttr)
-			el.inner = uint32(pos)
 			outer := d.defNS
 			switch {
 			case flagged == 0 && el.plen == 0:
@@ -170,7 +166,7 @@ fast:
 	text:
 		// Character data up to the next '<'.
 		safeSt, safePos, safeToks, safeAttrs = stText, pos, len(t.toks), len(t.attrs)
-		if pos >= n {
+		if uint(pos) >= uint(n) {
 			break
 		}
 		if buf[pos] == '<' {
@@ -180,7 +176,7 @@ fast:
 		// Plain ASCII inline, eight bytes at a time; textRun for the rest.
 		end := plainRun(buf, pos, lo8*']')
 		var fl uint8
-		if end >= n || buf[end] != '<' {
+		if uint(end) >= uint(n) || buf[end] != '<' {
 			var f uint8
 			end, f = textRun(buf, end)
 			fl |= f
@@ -196,12 +192,8 @@ fast:
 			t.growToks(d.lim.MaxNodes)
 		}
 		t.toks = t.toks[:k+1]
-		tt := &t.toks[k]
-		tt.start, tt.end, tt.inner, tt.next = uint32(pos), uint32(end), 0, uint32(k+1)
-		tt.attr, tt.nattr, tt.qlen, tt.plen = 0, 0, 0, 0
-		tt.kind, tt.flags = tkText, fl
-		tt.ns = nsRef{}
-		if end == n || buf[end] != '<' {
+		t.toks[k] = tok{start: uint32(pos), end: uint32(end), next: uint32(k + 1), kind: tkText, flags: fl}
+		if uint(end) >= uint(n) || buf[end] != '<' {
 			// Stopped inside the text (the input ends, or charScan must
 			// look): the state machine goes on from there with this
 			// token open, rather than scanning the text again from its
@@ -240,7 +232,7 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 	var bloom uint64
 	var flagged uint8
 	xmlnsAt := 0
-	for i < n {
+	for uint(i) < uint(n) { // unsigned: i >= 0 too, so no bounds checks below
 		c := buf[i]
 		if c == '>' {
 			return i + 1, xmlnsAt, flagged
@@ -255,7 +247,7 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 		if c != ' ' && !isSpace(c) {
 			break
 		}
-		if i++; i >= n {
+		if i++; uint(i) >= uint(n) {
 			break
 		}
 		c = buf[i]
@@ -266,11 +258,13 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 			continue // more white space, or the tag's end
 		}
 		as := i
+		var w uint64 // the name's first eight bytes, if there are eight
 		if i+8 <= n {
-			i += lowerLen(binary.LittleEndian.Uint64(buf[i : i+8]))
+			w = binary.LittleEndian.Uint64(buf[i : i+8])
+			i += lowerLen(w)
 		}
 		var acc uint8
-		for ; i < n; i++ {
+		for ; uint(i) < uint(n); i++ {
 			cl := class[buf[i]]
 			if cl&cName == 0 {
 				break
@@ -278,7 +272,7 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 			acc |= cl
 		}
 		// The value must follow at once: name='value'.
-		if i+1 >= n || buf[i] != '=' {
+		if uint(i+1) >= uint(n) || buf[i] != '=' {
 			break
 		}
 		ql := i - as
@@ -291,7 +285,9 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 				break
 			}
 			flagged |= tagPrefixed
-		} else if ql == 5 && string(buf[as:i]) == "xmlns" {
+		} else if ql == 5 && w&0xFF_FFFF_FFFF == xmlnsWord {
+			// (Fewer than eight bytes left, w is zero: but then no value
+			// can follow "xmlns=" in buf, and the tag is left to scan.)
 			flagged |= tagXmlns
 			xmlnsAt = len(t.attrs)
 		}
@@ -309,7 +305,7 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 		vs := i + 2
 		ve := plainRun(buf, vs, lo8*uint64(q))
 		var fl uint8
-		if ve >= n || buf[ve] != q {
+		if uint(ve) >= uint(n) || buf[ve] != q {
 			if ve, fl = attrValue(buf, ve, q); ve < 0 {
 				break
 			}
@@ -334,6 +330,9 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 	}
 	return 0, 0, alFail
 }
+
+// xmlnsWord is "xmlns" as the low five bytes of a little-endian word.
+const xmlnsWord = 'x' | 'm'<<8 | 'l'<<16 | 'n'<<24 | 's'<<32
 
 // What a start tag holds that the inline path must know about.
 const (
