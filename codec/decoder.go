@@ -207,7 +207,9 @@ func (d *Decoder) recycle() {
 		putScratch(d.scratch)
 		d.scratch = nil
 	}
-	d.view = doc{}
+	// No element until finishItem sets them all (Element tests toks);
+	// zeroing the whole view, its namespace bases included, cost more.
+	d.view.buf, d.view.toks, d.view.attrs = nil, nil, nil
 }
 
 // failAt records a failure at stream offset at. A decoder does not recover:
@@ -411,7 +413,7 @@ func (d *Decoder) finishItem(buf []byte) Event {
 		return EventStreamEnd
 	}
 	t := d.tp
-	v := &d.view // field by field: release left it zero
+	v := &d.view // field by field, every one a view reads
 	v.buf, v.toks, v.attrs, v.hdr, v.tp = buf, t.toks, t.attrs, d.hdrBuf, t
 	v.src[srcItem], v.src[srcHeader], v.src[srcXML], v.src[srcDec] = buf, d.hdrBuf, xmlNSBytes, t.dec
 	return EventElement

@@ -404,19 +404,11 @@ func appendDecoded(dst, raw []byte, mode int) []byte {
 
 // nextSpecial returns the index of the first byte from raw[i] that
 // appendDecoded must replace (len(raw) if none): CR, '&' outside CDATA, and
-// TAB and LF in attribute values. Eight bytes at a time, stopping at
-// control bytes and '&', then a closer look.
+// TAB and LF in attribute values. ctlAmpRun skips to the next control byte
+// or '&', then a closer look.
 func nextSpecial(raw []byte, i int, mode int) int {
 	for {
-		for i+8 <= len(raw) {
-			w := binary.LittleEndian.Uint64(raw[i:])
-			if m := ((w-lo8*0x20)&^w | eqMask(w, lo8*'&')) & hi8; m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
-		if i >= len(raw) {
+		if i = ctlAmpRun(raw, i); i >= len(raw) {
 			return len(raw)
 		}
 		c := raw[i]
@@ -425,6 +417,24 @@ func nextSpecial(raw []byte, i int, mode int) int {
 		}
 		i++
 	}
+}
+
+// ctlAmpRunGo is ctlAmpRun in portable Go: the index of the first control
+// byte (below 0x20) or '&' from buf[i], or len(buf).
+func ctlAmpRunGo(buf []byte, i int) int {
+	for ; i+8 <= len(buf); i += 8 {
+		w := binary.LittleEndian.Uint64(buf[i : i+8])
+		a := w ^ (lo8 * '&')
+		if m := ((w-lo8*0x20)&^w | (a-lo8)&^a) & hi8; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(buf); i++ {
+		if c := buf[i]; c < 0x20 || c == '&' {
+			break
+		}
+	}
+	return i
 }
 
 // appendRef appends the character a validated reference body ("amp",

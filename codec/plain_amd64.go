@@ -9,3 +9,10 @@ package codec
 //
 //go:noescape
 func plainRun(buf []byte, i int, stop uint64) int
+
+// ctlAmpRun returns the index of the first control byte (below 0x20) or
+// '&' from buf[i], or len(buf): where a decoded copy must look. In
+// assembly (plain_amd64.s); ctlAmpRunGo is the portable version.
+//
+//go:noescape
+func ctlAmpRun(buf []byte, i int) int

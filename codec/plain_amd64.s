@@ -81,3 +81,61 @@ GLOBL plainAmp<>(SB), RODATA|NOPTR, $16
 DATA plainLT<>+0(SB)/8, $0x3c3c3c3c3c3c3c3c
 DATA plainLT<>+8(SB)/8, $0x3c3c3c3c3c3c3c3c
 GLOBL plainLT<>(SB), RODATA|NOPTR, $16
+
+// func ctlAmpRun(buf []byte, i int) int
+//
+// The index of the first byte from buf[i] that is a control byte (below
+// 0x20, unsigned) or '&', or len(buf): where a decoded copy must look.
+// PMINUB with 0x1F leaves a byte unchanged exactly when it is at most 0x1F.
+TEXT ·ctlAmpRun(SB), NOSPLIT, $0-40
+	MOVQ buf_base+0(FP), SI
+	MOVQ buf_len+8(FP), BX
+	MOVQ i+24(FP), AX
+	MOVOU ctlMax<>(SB), X1
+	MOVOU plainAmp<>(SB), X2
+	LEAQ -16(BX), DI
+	CMPQ AX, DI
+	JGT ctail
+
+cloop:
+	MOVOU (SI)(AX*1), X0
+	MOVO X0, X5
+	PMINUB X1, X5
+	PCMPEQB X0, X5
+	MOVO X0, X6
+	PCMPEQB X2, X6
+	POR X6, X5
+	PMOVMSKB X5, DX
+	TESTL DX, DX
+	JNZ cfound
+	ADDQ $16, AX
+	CMPQ AX, DI
+	JLE cloop
+
+ctail:
+	CMPQ AX, BX
+	JGE cend
+	MOVBLZX (SI)(AX*1), DX
+	CMPB DX, $0x20
+	JCS cret
+	CMPB DX, $0x26
+	JEQ cret
+	INCQ AX
+	JMP ctail
+
+cend:
+	MOVQ BX, AX
+
+cret:
+	MOVQ AX, ret+32(FP)
+	RET
+
+cfound:
+	BSFL DX, DX
+	ADDQ DX, AX
+	MOVQ AX, ret+32(FP)
+	RET
+
+DATA ctlMax<>+0(SB)/8, $0x1f1f1f1f1f1f1f1f
+DATA ctlMax<>+8(SB)/8, $0x1f1f1f1f1f1f1f1f
+GLOBL ctlMax<>(SB), RODATA|NOPTR, $16

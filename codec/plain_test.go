@@ -53,3 +53,27 @@ func TestPlainRunMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestCtlAmpRunMatchesGo: the assembly ctlAmpRun and the portable one give
+// the same index for every byte value at every position.
+func TestCtlAmpRunMatchesGo(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		for start := 0; start <= n; start++ {
+			for pos := start; pos <= n; pos++ {
+				for c := 0; c < 256; c++ {
+					const fill = "plain text, 0-9 \xd0\x9f\xff]<>'\""
+					buf := make([]byte, n)
+					for k := range buf {
+						buf[k] = fill[k%len(fill)]
+					}
+					if pos < n {
+						buf[pos] = byte(c)
+					}
+					if got, want := ctlAmpRun(buf, start), ctlAmpRunGo(buf, start); got != want {
+						t.Fatalf("%q from %d: ctlAmpRun %d, ctlAmpRunGo %d", buf, start, got, want)
+					}
+				}
+			}
+		}
+	}
+}
