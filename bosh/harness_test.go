@@ -102,7 +102,7 @@ func (e *env) advance(d time.Duration) {
 
 // env is a session server with a store and router, and a BOSH server.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *memstore.Store
 	rt    *router.Router
 	ss    *session.Server
@@ -110,7 +110,7 @@ type env struct {
 	clk   *fakeClock // nil with the real clock
 }
 
-func newEnv(t *testing.T, fake bool, mod func(*Config), smod func(*session.Config)) *env {
+func newEnv(t testing.TB, fake bool, mod func(*Config), smod func(*session.Config)) *env {
 	t.Helper()
 	e := &env{t: t, store: memstore.New(), rt: router.New()}
 	scfg := session.Config{
@@ -175,7 +175,7 @@ func (r resp) attr(name string) string { return r.attrs[name] }
 
 func (r resp) terminated() bool { return r.attrs["type"] == "terminate" }
 
-func parseResp(t *testing.T, status int, raw []byte) resp {
+func parseResp(t testing.TB, status int, raw []byte) resp {
 	t.Helper()
 	dec := codec.NewFragmentDecoder(codec.Limits{MaxStanzaSize: 1 << 24}, "")
 	ev, _, err := dec.Next(raw)
@@ -212,7 +212,7 @@ func parseResp(t *testing.T, status int, raw []byte) resp {
 // client speaks BOSH to an env, through dispatch (no HTTP) or through a
 // transport set by the HTTP tests.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	e    *env
 	sid  string
 	rid  uint64

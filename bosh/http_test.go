@@ -306,7 +306,7 @@ func TestRoundTripLatency(t *testing.T) {
 	tc := dialTCP(t, startTCP(t, h.env), "bob", "secret", "tcp")
 	a := h.client()
 	a.login("alice", "secret", "web")
-	const n = 300
+	const n = 1000
 	lat := make([]time.Duration, 0, n)
 	held := a.async(a.next("", ""))
 	for i := range n {
