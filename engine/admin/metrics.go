@@ -1,0 +1,241 @@
+package admin
+
+import (
+	"log/slog"
+	"sort"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+
+	"xmppd/engine"
+	"xmppd/engine/session"
+	"xmppd/engine/tlspipe"
+	"xmppd/storage/pebblestore"
+)
+
+// The collectors below read counters their owners already keep, at scrape
+// time. Each Collect is a handful of atomic loads (the handshaker's takes
+// its mutex once), so scraping costs the hot paths nothing.
+
+// metricsHandler is promhttp over fasthttpadaptor: the text exposition
+// format, gzipped when the scraper asks.
+func (s *Server) metricsHandler() fasthttp.RequestHandler {
+	h := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
+		ErrorLog:            slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+		ErrorHandling:       promhttp.ContinueOnError,
+		MaxRequestsInFlight: 4,
+	}))
+	return func(ctx *fasthttp.RequestCtx) {
+		if allowMethods(ctx, fasthttp.MethodGet, fasthttp.MethodHead) {
+			h(ctx)
+		}
+	}
+}
+
+func gauge(d *prometheus.Desc, v int64, labels ...string) prometheus.Metric {
+	return prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v), labels...)
+}
+
+func counter(d *prometheus.Desc, v int64, labels ...string) prometheus.Metric {
+	return prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+}
+
+// listenerCollector exports engine.Listener counters.
+type listenerCollector struct {
+	names []string
+	stats []*engine.Stats
+
+	open, accepted, refused, slow, overflow, panics, timeouts *prometheus.Desc
+}
+
+// NewListenerCollector exports the counters of engine listeners, keyed by
+// listener name ("c2s", "c2s_tls"), which becomes the listener label:
+//
+//	xmppd_connections{listener}                      gauge: open now
+//	xmppd_connections_accepted_total{listener}
+//	xmppd_connections_refused_total{listener}        admission limits
+//	xmppd_outbound_queue_closes_total{listener}      peer not reading: outbound cap exceeded
+//	xmppd_inbound_overflow_closes_total{listener}    input over its cap while the session was busy
+//	xmppd_connection_timeouts_total{listener}        authentication and keepalive timeouts
+//	xmppd_connection_panics_total{listener}          recovered panics in stream handlers
+//
+// Pass &listener.Stats.
+func NewListenerCollector(listeners map[string]*engine.Stats) prometheus.Collector {
+	c := &listenerCollector{}
+	for name := range listeners {
+		c.names = append(c.names, name)
+	}
+	sort.Strings(c.names)
+	for _, name := range c.names {
+		c.stats = append(c.stats, listeners[name])
+	}
+	l := []string{"listener"}
+	c.open = prometheus.NewDesc("xmppd_connections", "Client connections open now, by listener.", l, nil)
+	c.accepted = prometheus.NewDesc("xmppd_connections_accepted_total", "Client connections accepted.", l, nil)
+	c.refused = prometheus.NewDesc("xmppd_connections_refused_total", "Client connections refused by the admission limits (total and per IP).", l, nil)
+	c.slow = prometheus.NewDesc("xmppd_outbound_queue_closes_total", "Streams closed because the peer stopped reading and its outbound queue exceeded its cap.", l, nil)
+	c.overflow = prometheus.NewDesc("xmppd_inbound_overflow_closes_total", "Streams closed for sending more than the paused-input cap while the server was busy with their request.", l, nil)
+	c.timeouts = prometheus.NewDesc("xmppd_connection_timeouts_total", "Streams closed by the authentication or keepalive timeout.", l, nil)
+	c.panics = prometheus.NewDesc("xmppd_connection_panics_total", "Panics recovered in stream handlers (each is a bug).", l, nil)
+	return c
+}
+
+func (c *listenerCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.open, c.accepted, c.refused, c.slow, c.overflow, c.timeouts, c.panics} {
+		ch <- d
+	}
+}
+
+func (c *listenerCollector) Collect(ch chan<- prometheus.Metric) {
+	for i, st := range c.stats {
+		name := c.names[i]
+		ch <- gauge(c.open, st.Open.Load(), name)
+		ch <- counter(c.accepted, st.Accepted.Load(), name)
+		ch <- counter(c.refused, st.Refused.Load(), name)
+		ch <- counter(c.slow, st.SlowClosed.Load(), name)
+		ch <- counter(c.overflow, st.PausedOverflow.Load(), name)
+		ch <- counter(c.timeouts, st.Timeouts.Load(), name)
+		ch <- counter(c.panics, st.Panics.Load(), name)
+	}
+}
+
+// sessionCollector exports session.Server counters.
+type sessionCollector struct {
+	st *session.Stats
+
+	sessions, streams, logins, registrations, stanzas, streamErrors, workRefused, conflicts *prometheus.Desc
+}
+
+// NewSessionCollector exports the session server's counters. They cover
+// every transport that shares the session.Server (c2s, direct TLS and,
+// once wired, BOSH), so they carry no transport label:
+//
+//	xmppd_sessions{state="bound"}                    gauge: resources bound now
+//	xmppd_streams_opened_total
+//	xmppd_logins_total{result="success"|"failure"}   SASL outcomes
+//	xmppd_registrations_total                        in-band (XEP-0077)
+//	xmppd_stanzas_total{direction="in"|"routed"}
+//	xmppd_stream_errors_total                        stream errors sent
+//	xmppd_session_work_refused_total                 worker queue full
+//	xmppd_resource_conflicts_total                   bind conflicts
+//
+// Pass &server.Stats.
+func NewSessionCollector(st *session.Stats) prometheus.Collector {
+	return &sessionCollector{
+		st:            st,
+		sessions:      prometheus.NewDesc("xmppd_sessions", "Sessions now, by state (all transports; only bound is counted today).", []string{"state"}, nil),
+		streams:       prometheus.NewDesc("xmppd_streams_opened_total", "XML streams opened (one per TCP connection or BOSH session).", nil, nil),
+		logins:        prometheus.NewDesc("xmppd_logins_total", "SASL authentications, by result.", []string{"result"}, nil),
+		registrations: prometheus.NewDesc("xmppd_registrations_total", "Accounts registered in-band (XEP-0077).", nil, nil),
+		stanzas: prometheus.NewDesc("xmppd_stanzas_total",
+			"Stanzas by direction: in = received on established streams; routed = delivered from one user's session to another's (a message to a bare JID delivered to n resources counts n).",
+			[]string{"direction"}, nil),
+		streamErrors: prometheus.NewDesc("xmppd_stream_errors_total", "Stream errors sent (each closes a stream).", nil, nil),
+		workRefused:  prometheus.NewDesc("xmppd_session_work_refused_total", "Slow work (storage, SCRAM) refused because the worker queue was full.", nil, nil),
+		conflicts:    prometheus.NewDesc("xmppd_resource_conflicts_total", "Resource binding conflicts (RFC 6120 7.7.2.2).", nil, nil),
+	}
+}
+
+func (c *sessionCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.sessions, c.streams, c.logins, c.registrations, c.stanzas, c.streamErrors, c.workRefused, c.conflicts} {
+		ch <- d
+	}
+}
+
+func (c *sessionCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.st
+	ch <- gauge(c.sessions, st.Bound.Load(), "bound")
+	ch <- counter(c.streams, st.Streams.Load())
+	ch <- counter(c.logins, st.AuthOK.Load(), "success")
+	ch <- counter(c.logins, st.AuthFailed.Load(), "failure")
+	ch <- counter(c.registrations, st.Registrations.Load())
+	ch <- counter(c.stanzas, st.StanzasIn.Load(), "in")
+	ch <- counter(c.stanzas, st.StanzasRouted.Load(), "routed")
+	ch <- counter(c.streamErrors, st.StreamErrors.Load())
+	ch <- counter(c.workRefused, st.WorkRefused.Load())
+	ch <- counter(c.conflicts, st.Conflicts.Load())
+}
+
+// StoreStats is the part of *pebblestore.Store the storage collector reads.
+type StoreStats interface {
+	Stats() pebblestore.Stats
+}
+
+type storeCollector struct {
+	src StoreStats
+
+	batchOps, batchMax, batchLast, commitTime, commitErrors *prometheus.Desc
+}
+
+// NewStoreCollector exports the group-commit counters of the store:
+//
+//	xmppd_storage_commit_batch_ops                 summary: _count batches, _sum write requests
+//	xmppd_storage_commit_batch_ops_max             gauge: largest batch since start
+//	xmppd_storage_commit_batch_ops_last            gauge: latest batch
+//	xmppd_storage_commit_duration_seconds          summary: _count batches, _sum time in synced commits
+//	xmppd_storage_commit_errors_total
+//
+// The store keeps totals, not a distribution, so both summaries carry no
+// quantiles: rate(_sum)/rate(_count) is the mean batch size and the mean
+// commit latency.
+func NewStoreCollector(src StoreStats) prometheus.Collector {
+	return &storeCollector{
+		src:          src,
+		batchOps:     prometheus.NewDesc("xmppd_storage_commit_batch_ops", "Write requests per group commit (one synced Pebble batch).", nil, nil),
+		batchMax:     prometheus.NewDesc("xmppd_storage_commit_batch_ops_max", "Write requests in the largest group commit since start.", nil, nil),
+		batchLast:    prometheus.NewDesc("xmppd_storage_commit_batch_ops_last", "Write requests in the latest group commit.", nil, nil),
+		commitTime:   prometheus.NewDesc("xmppd_storage_commit_duration_seconds", "Time spent in synced group commits.", nil, nil),
+		commitErrors: prometheus.NewDesc("xmppd_storage_commit_errors_total", "Group commits that failed (every write of the batch got the error).", nil, nil),
+	}
+}
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.batchOps, c.batchMax, c.batchLast, c.commitTime, c.commitErrors} {
+		ch <- d
+	}
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.src.Stats()
+	ch <- prometheus.MustNewConstSummary(c.batchOps, st.Batches, float64(st.Ops), nil)
+	ch <- gauge(c.batchMax, int64(st.MaxBatchOps))
+	ch <- gauge(c.batchLast, int64(st.LastBatchOps))
+	ch <- prometheus.MustNewConstSummary(c.commitTime, st.Batches, st.CommitTime.Seconds(), nil)
+	ch <- prometheus.MustNewConstMetric(c.commitErrors, prometheus.CounterValue, float64(st.CommitErrors))
+}
+
+// HandshakeStats is the part of *tlspipe.Handshaker the TLS collector reads.
+type HandshakeStats interface {
+	Stats() tlspipe.HandshakerStats
+}
+
+type handshakeCollector struct {
+	src HandshakeStats
+
+	running, queued *prometheus.Desc
+}
+
+// NewHandshakeCollector exports the TLS handshake pool:
+//
+//	xmppd_tls_handshake_workers      gauge: worker goroutines running handshakes
+//	xmppd_tls_handshakes_queued      gauge: handshakes waiting for a worker
+func NewHandshakeCollector(src HandshakeStats) prometheus.Collector {
+	return &handshakeCollector{
+		src:     src,
+		running: prometheus.NewDesc("xmppd_tls_handshake_workers", "Goroutines running TLS handshakes now.", nil, nil),
+		queued:  prometheus.NewDesc("xmppd_tls_handshakes_queued", "TLS handshakes waiting for a worker (some may be closed already).", nil, nil),
+	}
+}
+
+func (c *handshakeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.running
+	ch <- c.queued
+}
+
+func (c *handshakeCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.src.Stats()
+	ch <- gauge(c.running, int64(st.Running))
+	ch <- gauge(c.queued, int64(st.Queued))
+}
