@@ -71,6 +71,13 @@ type Config struct {
 	// AssumeSecure marks sessions secure although the request came in
 	// plain HTTP (behind a TLS-terminating proxy on loopback).
 	AssumeSecure bool
+	// TrustForwardedFor takes a session's address from the last entry of
+	// X-Forwarded-For when the request comes from a loopback address (a
+	// reverse proxy on this host). Without it, every client behind such a
+	// proxy looks like loopback to the session: rate limits are shared
+	// and loopback-only registration (session.RegisterLoopback) is open to
+	// all of them.
+	TrustForwardedFor bool
 
 	// Users, when set, lets Prebind refuse accounts that do not exist.
 	Users storage.UserStore

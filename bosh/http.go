@@ -56,9 +56,8 @@ func (s *Server) serveHTTP(ctx *fasthttp.RequestCtx) {
 		s.write(ctx, status, defaultContentType, terminalBody(condBadRequest))
 		return
 	}
-	remote, _ := netip.AddrFromSlice(ctx.RemoteIP())
 	j := jobPool.Get().(*job)
-	j.s, j.raw, j.remote, j.secure = s, raw, remote.Unmap(), ctx.IsTLS()
+	j.s, j.raw, j.remote, j.secure = s, raw, s.remoteAddr(ctx), ctx.IsTLS()
 	// The body is processed on a goroutine of its own, which exits when
 	// done: decoding and the session's work can be deep, and a stack that
 	// grew for them would stay grown (the runtime shrinks a stack only
@@ -158,6 +157,25 @@ func (s *Server) dispatch(raw []byte, remote netip.Addr, secure bool) ([]byte, i
 	}
 	resp, st, w := b.handle(&r)
 	return resp, st, b, w
+}
+
+// remoteAddr is the client's address: the peer's, or with
+// TrustForwardedFor and a loopback peer, the proxy's last X-Forwarded-For
+// entry.
+func (s *Server) remoteAddr(ctx *fasthttp.RequestCtx) netip.Addr {
+	remote, _ := netip.AddrFromSlice(ctx.RemoteIP())
+	remote = remote.Unmap()
+	if !s.cfg.TrustForwardedFor || !remote.IsLoopback() {
+		return remote
+	}
+	xff := ctx.Request.Header.Peek("X-Forwarded-For")
+	if i := bytes.LastIndexByte(xff, ','); i >= 0 {
+		xff = xff[i+1:]
+	}
+	if a, err := netip.ParseAddr(string(bytes.TrimSpace(xff))); err == nil {
+		return a.Unmap()
+	}
+	return remote
 }
 
 // decodeBody decodes a request body: exactly one <body/> in the httpbind

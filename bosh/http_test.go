@@ -161,6 +161,28 @@ func TestHTTP(t *testing.T) {
 	})
 }
 
+func TestForwardedFor(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		h := newHTTPEnv(t, func(c *Config) { c.TrustForwardedFor = trust }, nil)
+		res, b := h.request("POST", "<body xmlns='"+nsHTTPBind+"' rid='1' to='localhost' ver='1.11' xmpp:version='1.0' xmlns:xmpp='"+nsXBOSH+"'/>",
+			map[string]string{"X-Forwarded-For": "198.51.100.7, 203.0.113.9"})
+		r := parseResp(t, res.StatusCode, b)
+		s := h.srv.lookup([]byte(r.attr("sid")))
+		want := "127.0.0.1"
+		if trust {
+			want = "203.0.113.9"
+		}
+		if got := s.Info().Remote.String(); got != want {
+			t.Errorf("trust=%v: remote %s, want %s", trust, got, want)
+		}
+		// In-band registration is loopback-only by default: behind a
+		// trusted proxy it is closed to the client.
+		if reg := strings.Contains(r.raw, "iq-register"); reg == trust {
+			t.Errorf("trust=%v: registration offered=%v", trust, reg)
+		}
+	}
+}
+
 func TestHTTPS(t *testing.T) {
 	cert, _, err := selfcert.LoadOrCreate(selfcert.Options{Dir: t.TempDir(), Names: []string{"localhost"}})
 	if err != nil {

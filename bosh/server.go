@@ -464,7 +464,9 @@ func (s *Server) Prebind(user string) (fullJID, sid string, rid uint64, err erro
 			return "", "", 0, fmt.Errorf("bosh: prebind: %w", err)
 		}
 	}
-	b := s.newSession(domain, s.cfg.MaxWait, min(1, s.cfg.MaxHold), netip.IPv6Loopback(), false)
+	// No address: the portal's is not the user's, and a loopback one
+	// would count as local to the session's policies.
+	b := s.newSession(domain, s.cfg.MaxWait, min(1, s.cfg.MaxHold), netip.Addr{}, false)
 	b.xmppVersion = "1.0"
 	b.secure = true // the portal authenticated the user: nothing to protect with TLS-only mechanisms
 	first := newRID()
