@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 )
@@ -110,8 +109,5 @@ func TestContentAttribute(t *testing.T) {
 	c.send("<iq xmlns='jabber:client' type='get' id='x'/>")
 	if ctype != "text/html; charset=utf-8" {
 		t.Fatalf("later Content-Type %q", ctype)
-	}
-	if !strings.HasPrefix(ctype, "text/html") {
-		t.Fatal(ctype)
 	}
 }

@@ -306,14 +306,7 @@ func (c *client) login2(user, pass, res string) string {
 // async runs a request on its own goroutine (it may be held).
 func (c *client) async(body string) <-chan resp {
 	ch := make(chan resp, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				panic(r)
-			}
-		}()
-		ch <- c.do(body)
-	}()
+	go func() { ch <- c.do(body) }()
 	return ch
 }
 
