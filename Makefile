@@ -8,7 +8,7 @@ BIN        := bin
 FUZZTIME   ?= 4s
 LONGFUZZ   ?= 5m
 # Packages cheap enough to run under the race detector in CI's budget.
-RACE_PKGS  ?= ./internal/... ./storage/... ./engine/...
+RACE_PKGS  ?= ./internal/... ./storage/... ./engine/... ./bosh/...
 
 .PHONY: all build run test unit race fuzz-short fuzz bench lint fmt vet clean interop-deps interop
 
@@ -50,7 +50,7 @@ interop: interop-deps
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -tags pebblegozstd $$($(GO) list $(RACE_PKGS) | grep -v /internal/interop)
 
-FUZZ_PKGS  ?= ./codec/ ./internal/jid/ ./engine/sasl/
+FUZZ_PKGS  ?= ./codec/ ./internal/jid/ ./engine/sasl/ ./bosh/
 
 # Each fuzz target for FUZZTIME (seed corpora already ran in `unit`).
 fuzz-short:
@@ -71,6 +71,12 @@ fuzz:
 ## bench: micro-benchmarks (numbers go to BENCHMARKS.md by hand, with the command)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./codec/
+
+## bench-peers: xmppd, ejabberd and Prosody side by side with xmppbench (as
+## root; installs Debian's ejabberd and Prosody; writes bench/peers/RESULTS.md)
+.PHONY: bench-peers
+bench-peers:
+	bash bench/peers/run.sh
 
 lint: vet
 	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); \

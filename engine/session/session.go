@@ -355,7 +355,7 @@ func (s *Session) negotiate(e codec.Element) {
 	case ns == nsSASL && name == "abort":
 		s.mech = nil
 		s.saslFailure("aborted", "")
-	case ns == NSClient && name == "iq" && s.authUser == "" && e.FirstChild().Is("query", nsRegister):
+	case ns == NSClient && name == "iq" && s.authUser == "" && isRegisterQuery(e):
 		s.registerPreAuth(e)
 	case ns == NSClient && name == "iq" && s.authUser != "":
 		s.negotiateIQ(e)
@@ -534,4 +534,11 @@ func (s *Session) saslReply(cond, text string) {
 	}
 	b = append(b, "</failure>"...)
 	s.send(b)
+}
+
+// isRegisterQuery reports whether an iq carries an XEP-0077 query (an iq
+// may have no child at all).
+func isRegisterQuery(e codec.Element) bool {
+	c := e.FirstChild()
+	return !c.IsZero() && c.Is("query", nsRegister)
 }

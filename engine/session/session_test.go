@@ -262,3 +262,12 @@ func TestRegistrationErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestEmptyIQBeforeAuth: an iq with no child before authentication is a
+// stream error, not a panic (found by the BOSH tests).
+func TestEmptyIQBeforeAuth(t *testing.T) {
+	c := newTestServer(t, nil).testClient(t)
+	c.send(openStream)
+	c.send("<iq type='get' id='e'/>")
+	c.expect("<not-authorized")
+}
