@@ -318,7 +318,19 @@ func (d *Decoder) scanDirect(p []byte, i int) (Event, int, error) {
 			win = win[:lim]
 		}
 	}
-	done, err := d.scan(win)
+	var done bool
+	var err error
+	if len(win) > 1 && class[win[1]]&cNameStart != 0 && d.phase == phaseStream && !d.noFast {
+		// A stanza: straight to the fast path, which is where scan's
+		// first two steps would lead (stItemStart, then stLT). If it
+		// stops short, scan goes on from where it left d.st and d.pos.
+		d.kind, d.st = itemElement, stLT
+		if done, err = d.scanFast(win, 0); !done && err == nil {
+			done, err = d.scan(win)
+		}
+	} else {
+		done, err = d.scan(win)
+	}
 	if err != nil {
 		return EventNone, 0, err
 	}

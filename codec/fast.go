@@ -85,8 +85,8 @@ fast:
 			// byte loop's exit, at a different count for every name, was
 			// a mispredicted branch per name.
 			var acc uint8
-			if b := buf[i:]; len(b) >= 8 {
-				i += lowerLen(binary.LittleEndian.Uint64(b))
+			if i+8 <= n {
+				i += lowerLen(binary.LittleEndian.Uint64(buf[i : i+8]))
 			}
 			for ; uint(i) < uint(n); i++ {
 				cl := class[buf[i]]
@@ -110,8 +110,11 @@ fast:
 			}
 			qlen := i - pos - 1
 			firstAttr := len(t.attrs)
-			i, xmlnsAt, res := t.attrList(buf, i, &d.lim)
-			if res&alFail != 0 {
+			var xmlnsAt int
+			var res uint8
+			if buf[i] == '>' {
+				i++ // no attributes (<body>): no call
+			} else if i, xmlnsAt, res = t.attrList(buf, i, &d.lim); res&alFail != 0 {
 				break
 			}
 			flagged, empty := res&(tagXmlns|tagPrefixed), res&alEmpty != 0
