@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -29,6 +30,9 @@ type Config struct {
 	// browser attaches to it and never sees a password). The BOSH server
 	// provides it; the engine tier does not import bosh.
 	Prebind func(user string) (jid, sid string, rid uint64, err error)
+	// IssueToken, if set, issues a short-lived single sign-on token for a
+	// user, to be used as the PLAIN password (engine/extauth.Tokens).
+	IssueToken func(user string) (token string, expires time.Time)
 }
 
 // API serves the provisioning API.
@@ -94,6 +98,7 @@ var routes = []route{
 	{"POST", "broadcast", (*API).broadcast},
 	{"GET", "stats", (*API).stats},
 	{"POST", "bosh/prebind", (*API).prebind},
+	{"POST", "users/{user}/token", (*API).issueToken},
 }
 
 // Routes lists "METHOD /prefix/pattern" for every route.
@@ -460,5 +465,20 @@ func (a *API) prebind(ctx *fasthttp.RequestCtx, _ map[string]string) error {
 		return err
 	}
 	writeJSON(ctx, fasthttp.StatusOK, map[string]any{"jid": j, "sid": sid, "rid": rid})
+	return nil
+}
+
+func (a *API) issueToken(ctx *fasthttp.RequestCtx, p map[string]string) error {
+	if a.cfg.IssueToken == nil {
+		return fail(fasthttp.StatusNotFound, "not_enabled", "single sign-on tokens are not enabled")
+	}
+	u, err := a.cfg.Users.User(strings.ToLower(p["user"]))
+	if errors.Is(err, storage.ErrNotFound) {
+		return errUserNotFound
+	} else if err != nil {
+		return err
+	}
+	tok, exp := a.cfg.IssueToken(u.Name)
+	writeJSON(ctx, fasthttp.StatusOK, map[string]any{"token": tok, "expires": exp.UTC()})
 	return nil
 }

@@ -121,6 +121,7 @@ func TestEndpoints(t *testing.T) {
 		{"broadcast", "POST", "/broadcast", `{"body":"maintenance"}`, 200, ""},
 		{"stats", "GET", "/stats", "", 200, ""},
 		{"prebind without BOSH", "POST", "/bosh/prebind", `{"user":"juliet"}`, 404, "not_enabled"},
+		{"token not enabled", "POST", "/users/juliet/token", "", 404, "not_enabled"},
 		{"wrong method", "PATCH", "/users", "", 405, "method_not_allowed"},
 		{"unknown path", "GET", "/nowhere", "", 404, "not_found"},
 		{"empty body", "POST", "/users", "", 400, "bad_json"},

@@ -31,6 +31,9 @@ func (p *plainMech) Step(in []byte) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	if handled, err := p.plainOther(authzid, authcid, passwd); handled {
+		return nil, err == nil, err
+	}
 	r, err := p.s.lookup(authcid)
 	if err != nil {
 		return nil, false, err

@@ -68,6 +68,12 @@ type Config struct {
 	// decoding; a longer one is a malformed-request. Zero means
 	// DefaultMaxMessageSize.
 	MaxMessageSize int
+
+	// External, if set, checks PLAIN passwords elsewhere (a portal) and
+	// turns SCRAM off: see ExternalVerifier.
+	External ExternalVerifier
+	// Tokens, if set, accepts single-sign-on tokens as PLAIN passwords.
+	Tokens TokenVerifier
 }
 
 // EnsureDefaults fills the zero fields that have defaults.
@@ -167,6 +173,12 @@ func TLSChannel(cs *tls.ConnectionState) (Channel, error) {
 // The slice is the caller's.
 func (s *Server) Mechanisms(ch Channel) []string {
 	l := make([]string, 0, 5)
+	if s.cfg.External != nil {
+		if ch.TLS || s.cfg.AllowPlainInClear {
+			l = append(l, Plain)
+		}
+		return l
+	}
 	if ch.binding() {
 		l = append(l, ScramSHA256Plus, ScramSHA1Plus)
 	}
@@ -205,6 +217,12 @@ func (s *Server) Start(mech string, ch Channel) (Mechanism, error) {
 			return nil, fail(EncryptionRequired, "", nil)
 		}
 		return &plainMech{s: s}, nil
+	case ScramSHA1, ScramSHA256, ScramSHA1Plus, ScramSHA256Plus:
+		if s.cfg.External != nil {
+			return nil, fail(InvalidMechanism, "", errExternalScram)
+		}
+	}
+	switch mech {
 	case ScramSHA1:
 		return s.newScram(mech, SHA1, false, ch), nil
 	case ScramSHA256:

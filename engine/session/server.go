@@ -62,6 +62,12 @@ type Config struct {
 	// refused with a temporary failure rather than queued without bound.
 	WorkQueue int
 
+	// External, if set, checks PLAIN passwords with a portal (and turns
+	// SCRAM off); Tokens, if set, accepts single sign-on tokens as
+	// passwords. See engine/sasl and engine/extauth.
+	External sasl.ExternalVerifier
+	Tokens   sasl.TokenVerifier
+
 	// Components, if set, receives stanzas addressed to component domains
 	// (XEP-0114 gateways); see ComponentRouter.
 	Components ComponentRouter
@@ -214,6 +220,8 @@ func NewServer(cfg Config) (*Server, error) {
 			Lookup:            lookup,
 			AllowPlainInClear: cfg.AllowPlainInClear,
 			Iterations:        cfg.ScramIterations,
+			External:          cfg.External,
+			Tokens:            cfg.Tokens,
 		})
 		if err != nil {
 			return nil, err

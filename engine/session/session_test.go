@@ -4,6 +4,9 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
+
+	"xmppd/engine/extauth"
 )
 
 func TestStreamHeaderErrors(t *testing.T) {
@@ -270,4 +273,35 @@ func TestEmptyIQBeforeAuth(t *testing.T) {
 	c.send(openStream)
 	c.send("<iq type='get' id='e'/>")
 	c.expect("<not-authorized")
+}
+
+type portalStub map[string]string
+
+func (p portalStub) VerifyPlain(user, password string) (bool, error) { return p[user] == password, nil }
+
+// TestExternalAuthAndTokens: with a portal verifier, PLAIN is the only
+// mechanism and the portal decides; an SSO token works as the password.
+func TestExternalAuthAndTokens(t *testing.T) {
+	tokens, err := extauth.NewTokens([]byte("k"), time.Minute, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newTestServer(t, func(c *Config) {
+		c.External = portalStub{"pat": "from-portal"}
+		c.Tokens = tokens
+	})
+	c := srv.testClient(t)
+	c.send(openStream)
+	if out := c.expect("<mechanism>PLAIN</mechanism>"); strings.Contains(out, "SCRAM") {
+		t.Fatalf("SCRAM offered with external auth: %s", out)
+	}
+	c.send(plainAuth("pat", "wrong"))
+	c.expect("<not-authorized/>")
+	c.send(plainAuth("pat", "from-portal"))
+	c.expect("<success")
+	tok, _ := tokens.Issue("sam")
+	d := srv.testClient(t)
+	d.send(openStream)
+	d.send(plainAuth("sam", tok))
+	d.expect("<success")
 }

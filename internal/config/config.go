@@ -88,6 +88,19 @@ type Auth struct {
 	// MaxFailuresPerIPPerMinute throttles SASL failures per source address;
 	// Unlimited switches throttling off.
 	MaxFailuresPerIPPerMinute int `yaml:"max_failures_per_ip_per_minute"`
+	// ExternalURL, when set, has a web portal check PLAIN passwords over
+	// HTTP (engine/extauth); SCRAM is then off, the server holding no keys.
+	ExternalURL string `yaml:"external_url"`
+	// ExternalTimeout bounds one request to the portal.
+	ExternalTimeout time.Duration `yaml:"external_timeout"`
+	// ExternalCacheTTL is how long an accepted password is remembered, so a
+	// portal outage does not lock out users who logged in recently.
+	ExternalCacheTTL time.Duration `yaml:"external_cache_ttl"`
+	// TokenTTL is the lifetime of the single sign-on tokens the API issues.
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	// TokenSecret signs those tokens; empty means a random key per process
+	// (give every node of a cluster the same one).
+	TokenSecret string `yaml:"token_secret"`
 }
 
 // Registration configures XEP-0077 in-band registration.
@@ -181,6 +194,9 @@ const (
 	DefaultDataDir = "./data"
 
 	DefaultSCRAMIterations           = 4096
+	DefaultExternalTimeout           = 3 * time.Second
+	DefaultExternalCacheTTL          = 5 * time.Minute
+	DefaultTokenTTL                  = 2 * time.Minute
 	DefaultMaxFailuresPerIPPerMinute = 10
 	DefaultRegistrationRatePerHour   = 10
 
@@ -224,6 +240,9 @@ func (c *Config) EnsureDefaults() *Config {
 	setDefault(&c.DataDir, DefaultDataDir)
 	setDefault(&c.TLS.StartTLS, StartTLSOptional)
 	setDefault(&c.Auth.SCRAMIterations, DefaultSCRAMIterations)
+	setDefault(&c.Auth.ExternalTimeout, DefaultExternalTimeout)
+	setDefault(&c.Auth.ExternalCacheTTL, DefaultExternalCacheTTL)
+	setDefault(&c.Auth.TokenTTL, DefaultTokenTTL)
 	setDefault(&c.Auth.MaxFailuresPerIPPerMinute, DefaultMaxFailuresPerIPPerMinute)
 	setDefault(&c.Registration.Mode, RegistrationLoopback)
 	setDefault(&c.Registration.RatePerIPPerHour, DefaultRegistrationRatePerHour)

@@ -3,9 +3,11 @@ package config
 import (
 	"net"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"xmppd/internal/jid"
 )
@@ -45,6 +47,16 @@ func (c *Config) validate() []*Error {
 	}
 	oneOf(add, "tls.starttls", v.TLS.StartTLS, StartTLSOptional, StartTLSRequired)
 
+	if u := v.Auth.ExternalURL; u != "" {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			add(fieldErr("auth.external_url", wrap(ErrBadValue, "%q is not an http or https URL", u)))
+		}
+	}
+	for key, d := range map[string]time.Duration{"auth.external_timeout": v.Auth.ExternalTimeout, "auth.external_cache_ttl": v.Auth.ExternalCacheTTL, "auth.token_ttl": v.Auth.TokenTTL} {
+		if d <= 0 {
+			add(fieldErr(key, wrap(ErrOutOfRange, "%v: must be positive", d)))
+		}
+	}
 	if n := v.Auth.SCRAMIterations; n < MinSCRAMIterations {
 		add(fieldErr("auth.scram_iterations", wrap(ErrOutOfRange, "%d is below %d (RFC 7677)", n, MinSCRAMIterations)))
 	}
