@@ -88,3 +88,28 @@ func TestGatewayLoginFlow(t *testing.T) {
 		t.Fatalf("iq to a missing user: %q", cond)
 	}
 }
+
+// TestSubscriptionToGateway: subscribing to a gateway records it in the
+// user's roster and forwards the request to the component; the gateway's
+// answer completes the subscription.
+func TestSubscriptionToGateway(t *testing.T) {
+	gw := &fakeGateway{}
+	srv := newTestServer(t, func(c *Config) { c.Components = gw })
+	c := srv.testClient(t)
+	c.login("orsino", "pw", "r")
+	c.send("<iq type='get' id='g'><query xmlns='jabber:iq:roster'/></iq>")
+	c.expect("id='g'")
+	c.send("<presence to='gw.localhost' type='subscribe'/>")
+	gw.waitFor(t, c, "type='subscribe'")
+	waitEnqueued(t, c, "ask='subscribe'")
+	if cond := external(t, srv, "<presence type='subscribed' from='gw.localhost' to='orsino@localhost'/>"); cond != "" {
+		t.Fatal(cond)
+	}
+	waitEnqueued(t, c, "subscription='to'")
+	// Directed presence to a gateway ends with the session.
+	c.send("<presence to='icq-9@gw.localhost'/>")
+	gw.waitFor(t, c, "to='icq-9@gw.localhost'")
+	c.send("<presence/>")
+	c.send("<presence type='unavailable'/>")
+	gw.waitFor(t, c, "type='unavailable'")
+}

@@ -214,7 +214,9 @@ func (srv *Server) broadcastUnavailable(full jid.JID, stanza []byte, directed ma
 		srv.deliverAvailable(full.Bare(), stanza, nil)
 		srv.toComponentContacts(items, full, stanza, false)
 		for addr := range directed {
-			if to, err := jid.Parse(addr); err == nil && srv.Serves(to.Domain()) {
+			if to, err := jid.Parse(addr); err == nil && srv.cfg.Components != nil && srv.cfg.Components.Serves(to.Domain()) {
+				srv.cfg.Components.Deliver(to, withTo(stanza, addr))
+			} else if err == nil && srv.Serves(to.Domain()) {
 				if to.Resource() != "" {
 					if p := srv.cfg.Router.Lookup(to); p != nil {
 						p.Deliver(withTo(stanza, addr))

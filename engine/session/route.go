@@ -57,6 +57,22 @@ func (s *Session) route(e codec.Element) {
 	case to.Local() == "" && to.Resource() == "" && s.srv.Serves(to.Domain()):
 		s.toServer(e, r, child)
 	case s.srv.cfg.Components != nil && s.srv.cfg.Components.Serves(to.Domain()):
+		if kind == "presence" {
+			switch r.typ {
+			case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
+				// The user's roster records the gateway like any contact;
+				// subscription() forwards the stanza to the component.
+				s.subscription(e, r, to.Bare())
+				return
+			case "":
+				if s.directed == nil {
+					s.directed = make(map[string]struct{})
+				}
+				s.directed[r.from] = struct{}{}
+			case "unavailable":
+				delete(s.directed, r.from)
+			}
+		}
 		if !s.srv.cfg.Components.Deliver(to, s.stamped(e)) && kind != "presence" {
 			s.sendError(r, errCancel, "service-unavailable", "the gateway is not connected")
 		}

@@ -24,6 +24,7 @@ import (
 
 	"xmppd/codec"
 	"xmppd/engine"
+	"xmppd/engine/extauth"
 	"xmppd/engine/router"
 	"xmppd/engine/session"
 	"xmppd/engine/tlspipe"
@@ -127,12 +128,23 @@ type server struct {
 	store     *pebblestore.Store
 	sessions  *session.Server
 	listeners map[string]*engine.Listener
+
+	components *componentListener // XEP-0114 components (components.go)
+	admin      *adminListener     // admin HTTP: /metrics, /debug/pprof/, /healthz, /api (admin.go)
+	web        *webListener       // public HTTP: BOSH (web.go)
+	tokens     *extauth.Tokens    // single sign-on tokens (auth.go)
 }
 
 func (s *server) addrs() map[string]string {
 	m := make(map[string]string, len(s.listeners))
 	for name, l := range s.listeners {
 		m[name] = l.Addr()
+	}
+	if a := s.admin.addr(); a != "" {
+		m["admin"] = a
+	}
+	if s.web != nil {
+		m["http"] = s.web.addr
 	}
 	return m
 }
@@ -176,6 +188,15 @@ func start(cfg config.Config, log *slog.Logger) (*server, error) {
 	case config.RegistrationOpen:
 		reg = session.RegisterOpen
 	}
+	external, tokens, err := authConfig(cfg, log) // auth.go
+	if err != nil {
+		return fail(err)
+	}
+	s.tokens = tokens
+	comps, err := newComponents(cfg) // XEP-0114 components (components.go)
+	if err != nil {
+		return fail(err)
+	}
 	s.sessions, err = session.NewServer(session.Config{
 		Domains:                    cfg.Hosts(),
 		Store:                      store,
@@ -188,6 +209,9 @@ func start(cfg config.Config, log *slog.Logger) (*server, error) {
 		Registration:               reg,
 		RegistrationsPerIPPerHour:  limit(cfg.Registration.RatePerIPPerHour),
 		Version:                    version,
+		Components:                 comps,
+		External:                   external,
+		Tokens:                     tokens,
 	})
 	if err != nil {
 		return fail(err)
@@ -225,6 +249,18 @@ func start(cfg config.Config, log *slog.Logger) (*server, error) {
 		s.listeners[ln.name] = l
 		log.Info("listening", "listener", ln.name, "addr", l.Addr(), "direct_tls", ln.direct)
 	}
+	if s.components, err = startComponentListener(cfg, comps, s.sessions, log); err != nil { // components.go
+		return fail(err)
+	}
+	if s.web, err = startWeb(cfg, s.sessions, log); err != nil { // web.go
+		return fail(err)
+	}
+	if s.admin, err = startAdmin(cfg, log, s, tlsCfg.Handshaker); err != nil { // admin.go
+		return fail(err)
+	}
+	if err := mountAPI(s, store, log); err != nil { // web.go
+		return fail(err)
+	}
 	log.Info("xmppd started", "version", version, "domains", cfg.Hosts(), "data_dir", cfg.DataDir)
 	return s, nil
 }
@@ -252,6 +288,14 @@ func (s *server) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	var errs []error
+	// /healthz answers 503 while the rest stops (admin.go).
+	s.admin.drain()
+	if err := s.web.shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("bosh: %w", err))
+	}
+	if err := s.components.Shutdown(ctx); err != nil { // before the sessions close: components route into them
+		errs = append(errs, fmt.Errorf("component: %w", err))
+	}
 	for name, l := range s.listeners {
 		if err := l.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
@@ -264,6 +308,9 @@ func (s *server) stop() error {
 		if err := s.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("storage: %w", err))
 		}
+	}
+	if err := s.admin.Shutdown(ctx); err != nil { // last: metrics stay scrapeable during the drain
+		errs = append(errs, fmt.Errorf("admin: %w", err))
 	}
 	return errors.Join(errs...)
 }
