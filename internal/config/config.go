@@ -42,6 +42,11 @@ type Config struct {
 	// Several connections may authenticate for the same domain; the engine
 	// load-balances between them.
 	Components map[string]string `yaml:"components"`
+	// ComponentBalance says how stanzas to a component domain served by
+	// several connections pick one: by the sender's bare JID (a user's
+	// traffic sticks to one gateway instance), the recipient's bare JID,
+	// the sender's full JID, or at random.
+	ComponentBalance ComponentBalance `yaml:"component_balance"`
 
 	Log Log `yaml:"log"`
 
@@ -57,6 +62,7 @@ type Listen struct {
 	C2STLS    string `yaml:"c2s_tls"`   // client-to-server, direct TLS (XEP-0368)
 	Component string `yaml:"component"` // XEP-0114 external components
 	HTTP      string `yaml:"http"`      // public HTTP: BOSH at /http-bind
+	HTTPS     string `yaml:"https"`     // public HTTPS: BOSH with the server's certificate
 	Admin     string `yaml:"admin"`     // admin HTTP: /api, /metrics, /debug/pprof
 }
 
@@ -240,6 +246,7 @@ func (c *Config) EnsureDefaults() *Config {
 	setDefault(&c.DataDir, DefaultDataDir)
 	setDefault(&c.TLS.StartTLS, StartTLSOptional)
 	setDefault(&c.Auth.SCRAMIterations, DefaultSCRAMIterations)
+	setDefault(&c.ComponentBalance, BalanceSender)
 	setDefault(&c.Auth.ExternalTimeout, DefaultExternalTimeout)
 	setDefault(&c.Auth.ExternalCacheTTL, DefaultExternalCacheTTL)
 	setDefault(&c.Auth.TokenTTL, DefaultTokenTTL)
@@ -287,3 +294,15 @@ func (c *Config) Hosts() []string {
 // SelfSignedDir is where the self-signed certificate lives when no TLS
 // certificate is configured.
 func (c *Config) SelfSignedDir() string { return filepath.Join(c.DataDir, "tls") }
+
+// ComponentBalance is the key that spreads a component domain's stanzas
+// over its connections.
+type ComponentBalance string
+
+// The balance keys.
+const (
+	BalanceSender    ComponentBalance = "sender"
+	BalanceRecipient ComponentBalance = "recipient"
+	BalanceFull      ComponentBalance = "full"
+	BalanceRandom    ComponentBalance = "random"
+)

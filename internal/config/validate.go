@@ -90,6 +90,7 @@ func (c *Config) validate() []*Error {
 	positive(add, "offline.max_messages_per_user", v.Offline.MaxMessagesPerUser)
 
 	v.validateComponents(add)
+	oneOf(add, "component_balance", v.ComponentBalance, BalanceSender, BalanceRecipient, BalanceFull, BalanceRandom)
 
 	oneOf(add, "log.level", v.Log.Level, LogDebug, LogInfo, LogWarn, LogError)
 	oneOf(add, "log.format", v.Log.Format, LogText, LogJSON)
@@ -198,6 +199,7 @@ func (l *Listen) listeners() []struct{ key, addr string } {
 	return []struct{ key, addr string }{
 		{"listen.c2s", l.C2S},
 		{"listen.c2s_tls", l.C2STLS},
+		{"listen.https", l.HTTPS},
 		{"listen.component", l.Component},
 		{"listen.http", l.HTTP},
 		{"listen.admin", l.Admin},

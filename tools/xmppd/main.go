@@ -143,8 +143,11 @@ func (s *server) addrs() map[string]string {
 	if a := s.admin.addr(); a != "" {
 		m["admin"] = a
 	}
-	if s.web != nil {
+	if s.web != nil && s.web.addr != "" {
 		m["http"] = s.web.addr
+	}
+	if s.web != nil && s.web.taddr != "" {
+		m["https"] = s.web.taddr
 	}
 	return m
 }
@@ -252,7 +255,7 @@ func start(cfg config.Config, log *slog.Logger) (*server, error) {
 	if s.components, err = startComponentListener(cfg, comps, s.sessions, log); err != nil { // components.go
 		return fail(err)
 	}
-	if s.web, err = startWeb(cfg, s.sessions, log); err != nil { // web.go
+	if s.web, err = startWeb(cfg, s.sessions, tlsCfg.TLS, log); err != nil { // web.go
 		return fail(err)
 	}
 	if s.admin, err = startAdmin(cfg, log, s, tlsCfg.Handshaker); err != nil { // admin.go

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,42 +17,77 @@ import (
 	"xmppd/storage"
 )
 
-// webListener is the public HTTP listener: BOSH at /http-bind.
+// webListener is the public HTTP listener, BOSH at /http-bind, and its
+// HTTPS twin with the server's certificate. A BOSH session lives on the
+// listener that created it.
 type webListener struct {
-	bosh *bosh.Server
-	addr string
-	done chan error
+	bosh  *bosh.Server // plain HTTP, or nil
+	tls   *bosh.Server // HTTPS, or nil
+	addr  string
+	taddr string
 }
 
-// startWeb starts BOSH on cfg.Listen.HTTP; nil when that listener is off.
-func startWeb(cfg config.Config, sessions *session.Server, log *slog.Logger) (*webListener, error) {
-	if cfg.Listen.HTTP == "" {
+// startWeb starts BOSH on cfg.Listen.HTTP and cfg.Listen.HTTPS; nil when
+// both are off.
+func startWeb(cfg config.Config, sessions *session.Server, cert *tls.Config, log *slog.Logger) (*webListener, error) {
+	if cfg.Listen.HTTP == "" && cfg.Listen.HTTPS == "" {
 		return nil, nil
 	}
-	bs, err := bosh.NewServer(bosh.Config{
-		Sessions:    sessions,
-		Domains:     cfg.Hosts(),
-		Logger:      log.With("component", "bosh"),
-		MaxOutbound: cfg.Limits.MaxOutboundBytes,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bosh: %w", err)
+	w := &webListener{}
+	serve := func(addr string, tc *tls.Config) (*bosh.Server, string, error) {
+		bs, err := bosh.NewServer(bosh.Config{
+			Sessions:    sessions,
+			Domains:     cfg.Hosts(),
+			Logger:      log.With("component", "bosh"),
+			MaxOutbound: cfg.Limits.MaxOutboundBytes,
+			TLS:         tc,
+		})
+		if err != nil {
+			return nil, "", fmt.Errorf("bosh: %w", err)
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, "", fmt.Errorf("http listener: %w", err)
+		}
+		go func() { _ = bs.Serve(ln) }()
+		return bs, ln.Addr().String(), nil
 	}
-	ln, err := net.Listen("tcp", cfg.Listen.HTTP)
-	if err != nil {
-		return nil, fmt.Errorf("http listener: %w", err)
+	var err error
+	if cfg.Listen.HTTP != "" {
+		if w.bosh, w.addr, err = serve(cfg.Listen.HTTP, nil); err != nil {
+			return nil, err
+		}
+		log.Info("listening", "listener", "http", "addr", w.addr, "bosh", "/http-bind")
 	}
-	w := &webListener{bosh: bs, addr: ln.Addr().String(), done: make(chan error, 1)}
-	go func() { w.done <- bs.Serve(ln) }()
-	log.Info("listening", "listener", "http", "addr", w.addr, "bosh", "/http-bind")
+	if cfg.Listen.HTTPS != "" {
+		if w.tls, w.taddr, err = serve(cfg.Listen.HTTPS, cert.Clone()); err != nil {
+			_ = w.shutdown(context.Background())
+			return nil, err
+		}
+		log.Info("listening", "listener", "https", "addr", w.taddr, "bosh", "/http-bind")
+	}
 	return w, nil
+}
+
+// main is the BOSH server prebind and metrics use: plain HTTP when it runs.
+func (w *webListener) main() *bosh.Server {
+	if w.bosh != nil {
+		return w.bosh
+	}
+	return w.tls
 }
 
 func (w *webListener) shutdown(ctx context.Context) error {
 	if w == nil {
 		return nil
 	}
-	return w.bosh.Shutdown(ctx)
+	var errs []error
+	for _, bs := range []*bosh.Server{w.bosh, w.tls} {
+		if bs != nil {
+			errs = append(errs, bs.Shutdown(ctx))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // mountAPI mounts the provisioning API (with BOSH prebind when BOSH runs)
@@ -61,8 +98,8 @@ func mountAPI(s *server, store storage.Store, log *slog.Logger) error {
 	}
 	cfg := httpapi.Config{Sessions: s.sessions, Users: store, Logger: log.With("component", "api"), IssueToken: s.tokens.Issue}
 	if s.web != nil {
-		cfg.Prebind = s.web.bosh.Prebind
-		bs := s.web.bosh
+		cfg.Prebind = s.web.main().Prebind
+		bs := s.web.main()
 		if err := s.admin.srv.Registry().Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "xmppd_bosh_sessions", Help: "BOSH sessions open.",
 		}, func() float64 { return float64(bs.Count()) })); err != nil {
