@@ -20,8 +20,11 @@ import (
 // error, a limit, CDATA, a non-ASCII name, spaces around '='), it rolls the
 // tape back to the last point where scan's state is simple to state (just
 // after a tag's '>', or at a '<' that follows character data) and hands over
-// from there. Errors, their conditions and offsets, and resumption across
-// reads are therefore all the state machine's.
+// from there. Character data is the exception: a text run it stops inside
+// (a base64 photo cut by the end of a read) is handed over open, at the
+// character where it stopped, so that it is not scanned twice. Errors,
+// their conditions and offsets, and resumption across reads are therefore
+// all the state machine's.
 
 // scanFast goes on with an element item from a '<' at buf[pos], where scan
 // is in state stLT. It returns true when the item is complete (d.itemEnd
@@ -29,11 +32,12 @@ import (
 // unless err is set (an error reported by finishStartTag, which the state
 // machine would have reported at the same point).
 //
-// The common path calls nothing: Go's calling convention keeps no register
-// across a call, so every call in this loop would spill and reload all of
-// its live values, which cost more than the work between the calls. Plain
-// runs are skipped inline, eight bytes at a time; calls are left to what is
-// rare (growing the tape, references, non-ASCII text, prefixes).
+// Go's calling convention keeps no register across a call, so every call
+// here spills and reloads the loop's live values: the attributes go to
+// attrList, a loop with little state of its own, and the only other call on
+// the common path is plainRun (SSE2), which skips a text run sixteen bytes
+// at a time. Calls are otherwise left to what is rare (growing the tape,
+// references, non-ASCII text, prefixes).
 func (d *Decoder) scanFast(buf []byte, pos int) (bool, error) {
 	t := d.tp
 	n := len(buf)
@@ -302,17 +306,6 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 		if q != '\'' && q != '"' {
 			break
 		}
-		// The value: plain ASCII up to the quote, the first word inline
-		// (most values end within it), then plainRun; anything else in
-		// attrValue.
-		vs := i + 2
-		ve := plainRun(buf, vs, lo8*uint64(q))
-		var fl uint8
-		if uint(ve) >= uint(n) || buf[ve] != q {
-			if ve, fl = attrValue(buf, ve, q); ve < 0 {
-				break
-			}
-		}
 		// Duplicate names: a 64-bit filter over (first byte, length),
 		// then a comparison only on a possible repeat.
 		bit := uint64(1) << ((uint(buf[as]) + uint(ql)<<2) & 63)
@@ -320,15 +313,26 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 			break
 		}
 		bloom |= bit
+		// The attribute goes on the tape before its value is scanned, so
+		// that little is live across the call (every register is lost
+		// in it); if the value fails, the caller rolls the tape back.
 		if k == cap(t.attrs) {
 			t.growAttrs(lim.MaxNodes)
 		}
+		vs := i + 2
 		t.attrs = t.attrs[:k+1]
+		t.attrs[k] = attr{start: uint32(as), vstart: uint32(vs), qlen: uint16(ql), plen: uint16(colon)}
+		// The value: plain ASCII up to the quote in plainRun; anything
+		// else in attrValue.
+		ve := plainRun(buf, vs, lo8*uint64(q))
+		var fl uint8
+		if uint(ve) >= uint(n) || buf[ve] != q {
+			if ve, fl = attrValue(buf, ve, q); ve < 0 {
+				break
+			}
+		}
 		a := &t.attrs[k]
-		a.start, a.vstart, a.vend = uint32(as), uint32(vs), uint32(ve)
-		a.qlen, a.plen = uint16(ql), uint16(colon)
-		a.flags, a.decl = fl, 0
-		a.ns = nsRef{}
+		a.vend, a.flags = uint32(ve), fl
 		i = ve + 1
 	}
 	return 0, 0, alFail
@@ -394,19 +398,11 @@ func nameColon(name []byte) int {
 	return c
 }
 
-// eqMask has the high bit set in the bytes of w equal to the byte broadcast
-// in b (exact for the lowest one; see dirtyMask).
-func eqMask(w, b uint64) uint64 {
-	x := w ^ b
-	return (x - lo8) &^ x
-}
-
 // plainRunGo is plainRun in portable Go (plain_amd64.s has the amd64
 // version; the tests hold the two to the same answers): it returns the index
 // of the first control or non-ASCII byte, '&', '<', or byte equal to the one
 // broadcast in stop (an attribute's quote; ']' for text) from buf[i], or
-// len(buf) if there is none. The tests are written out rather than through
-// eqMask because each inlined call leaves a marker instruction behind.
+// len(buf) if there is none.
 func plainRunGo(buf []byte, i int, stop uint64) int {
 	for ; i+8 <= len(buf); i += 8 {
 		w := binary.LittleEndian.Uint64(buf[i : i+8])

@@ -175,3 +175,69 @@ func TestLowerLen(t *testing.T) {
 		}
 	}
 }
+
+// fastPathCases are stanzas for the paths the fast path takes by itself:
+// text handed over open where a read cuts it, the default namespace
+// declared inline, attribute lists, and what it must leave to the state
+// machine around them.
+var fastPathCases = []string{
+	// Text: plain, base64 with line breaks, references, CR, ']' runs,
+	// Cyrillic, CJK, accents and emoji amid Latin text.
+	"<message><body>" + strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n", 40) + "</body></message>",
+	"<message><body>a &amp; b &lt; c &#x1F600; d\r\ne ]] f ]x] g</body></message>",
+	"<message><body>Привет, как дела? 田中さん Très bien 😅 ça va. Latin text again, long enough to leave utf8Run.</body></message>",
+	"<message><body>x]]></body></message>",
+	"<message><body>a\x01b</body></message>",
+	"<message><body>a &bogus; b</body></message>",
+	"<message><body>bad \xff utf8</body></message>",
+	// The default namespace inline, and the cases left to finishStartTag.
+	"<iq type='get' id='1'><query xmlns='jabber:iq:roster'/><ping xmlns='urn:xmpp:ping'></ping></iq>",
+	"<iq><query xmlns='http://www.w3.org/XML/1998/namespace'/></iq>",
+	"<iq><query xmlns='http://www.w3.org/XML/1998/namespacf'/></iq>",
+	"<iq><query xmlns='http://www.w3.org/2000/xmlns/'/></iq>",
+	"<iq><query xmlns='http://www.w3.org/2000/xmlnt/'/></iq>",
+	"<iq><query xmlns=''/><a/></iq>",
+	"<iq><query xmlns='a&amp;b'><item/></query></iq>",
+	"<iq><query xmlns='urn:a' xmlns:p='urn:p' p:x='1'><p:item/></query></iq>",
+	"<iq><x:query xmlns='urn:a' xmlns:x='urn:x'/></iq>",
+	"<iq><query xmlns='urn:a' xmlns='urn:b'/></iq>",
+	// Attribute lists.
+	"<presence from='a@b/c' to=\"d@e\" id='x' type='unavailable' subscription='both' xml:lang='en'><show>away</show></presence>",
+	"<a b='1' b='2'/>",
+	"<a b='1' c='2' b='3'/>",
+	"<a b='1'c='2'/>",
+	"<a b = '1'/>",
+	"<a b='<'/>",
+	"<a b='x\ty\nz\r'/>",
+	"<a b='Привет' c='\xff'/>",
+	"<a    b='1'   />",
+	"<a b='1' / >",
+	"<a xmlnsx='1' xmln='2' xmlns='u'/>",
+}
+
+// TestFastPathCasesEverySplit: for each case, split at every point into two
+// reads (and in chunks of 3 and 7), the fast path's trace (events, errors
+// with offsets, tapes) is the state machine's.
+func TestFastPathCasesEverySplit(t *testing.T) {
+	for _, c := range fastPathCases {
+		in := []byte(hdr + c)
+		for _, lim := range []Limits{{}, fuzzLimits} {
+			want := trace(slowDecoder(lim), [][]byte{in})
+			if got := trace(NewDecoder(lim), [][]byte{in}); got != want {
+				t.Fatalf("%q whole: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", c, want, got)
+			}
+			for k := len(hdr); k <= len(in); k++ {
+				chunks := [][]byte{in[:k], in[k:]}
+				if a, b := trace(slowDecoder(lim), chunks), trace(NewDecoder(lim), chunks); a != b {
+					t.Fatalf("%q split at %d: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", c, k, a, b)
+				}
+			}
+			for _, n := range []int{3, 7} {
+				chunks := chunksOfSize(in, n)
+				if a, b := trace(slowDecoder(lim), chunks), trace(NewDecoder(lim), chunks); a != b {
+					t.Fatalf("%q in chunks of %d: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", c, n, a, b)
+				}
+			}
+		}
+	}
+}
