@@ -28,30 +28,36 @@ var ErrInvalid = errors.New("session: invalid input")
 // Domain is the first hosted domain (the server's own address).
 func (srv *Server) Domain() string { return srv.first.name }
 
-// CreateUser registers an account with a password.
-func (srv *Server) CreateUser(user, password string) error {
+// credentials validates a user name and derives the stored keys for a
+// password.
+func (srv *Server) credentials(user, password string) (storage.User, error) {
 	j, err := srv.userJID(user)
 	if err != nil {
-		return err
+		return storage.User{}, err
 	}
 	c1, c256, err := sasl.NewCredentials(password, srv.cfg.ScramIterations)
 	if err != nil {
-		return fmt.Errorf("%w: password not acceptable: %v", ErrInvalid, err)
+		return storage.User{}, fmt.Errorf("%w: password not acceptable: %v", ErrInvalid, err)
 	}
-	return srv.cfg.Store.CreateUser(storage.User{Name: j.Local(), SHA1: storage.ScramKeys(c1), SHA256: storage.ScramKeys(c256)})
+	return storage.User{Name: j.Local(), SHA1: storage.ScramKeys(c1), SHA256: storage.ScramKeys(c256)}, nil
+}
+
+// CreateUser registers an account with a password.
+func (srv *Server) CreateUser(user, password string) error {
+	u, err := srv.credentials(user, password)
+	if err != nil {
+		return err
+	}
+	return srv.cfg.Store.CreateUser(u)
 }
 
 // SetPassword replaces an account's credentials.
 func (srv *Server) SetPassword(user, password string) error {
-	j, err := srv.userJID(user)
+	u, err := srv.credentials(user, password)
 	if err != nil {
 		return err
 	}
-	c1, c256, err := sasl.NewCredentials(password, srv.cfg.ScramIterations)
-	if err != nil {
-		return fmt.Errorf("%w: password not acceptable: %v", ErrInvalid, err)
-	}
-	err = srv.cfg.Store.SetCredentials(j.Local(), storage.ScramKeys(c1), storage.ScramKeys(c256))
+	err = srv.cfg.Store.SetCredentials(u.Name, u.SHA1, u.SHA256)
 	if errors.Is(err, storage.ErrNotFound) {
 		return ErrNoUser
 	}

@@ -183,22 +183,11 @@ func withID(stanza []byte, v string) []byte {
 	return append(b, stanza[i:]...)
 }
 
-// sendBlockedError refuses a stanza to an address the user blocks.
+// sendBlockedError refuses a stanza to an address the user blocks
+// (XEP-0191 §3.6): not-acceptable with <blocked/>; presence vanishes.
 func (s *Session) sendBlockedError(r reply) {
-	if r.kind == "presence" || r.typ == "error" {
+	if r.kind == "presence" {
 		return
 	}
-	b := getBuf()
-	b = append(b, '<')
-	b = append(b, r.kind...)
-	b = append(b, " type='error'"...)
-	if r.id != "" {
-		b = codec.AppendAttr(b, "id", r.id)
-	}
-	b = codec.AppendAttr(b, "from", r.from)
-	b = codec.AppendAttr(b, "to", s.full.String())
-	b = append(b, "><error type='cancel'><not-acceptable xmlns='"+nsStanzaErr+"'/><blocked xmlns='"+nsBlockingErr+"'/></error></"...)
-	b = append(b, r.kind...)
-	b = append(b, '>')
-	s.send(b)
+	s.sendErrorExtra(r, errCancel, "not-acceptable", "", "<blocked xmlns='"+nsBlockingErr+"'/>")
 }

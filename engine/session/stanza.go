@@ -29,6 +29,12 @@ const (
 // sendError answers a stanza with a stanza error (RFC 6120 §8.3). It never
 // answers an error with an error.
 func (s *Session) sendError(r reply, errType, cond, text string) {
+	s.sendErrorExtra(r, errType, cond, text, "")
+}
+
+// sendErrorExtra is sendError with an application-specific condition
+// element (RFC 6120 §8.3.3.1) after the defined one.
+func (s *Session) sendErrorExtra(r reply, errType, cond, text, extra string) {
 	if r.typ == "error" || s.phase == phClosed {
 		return
 	}
@@ -55,6 +61,7 @@ func (s *Session) sendError(r reply, errType, cond, text string) {
 		b = codec.AppendText(b, text)
 		b = append(b, "</text>"...)
 	}
+	b = append(b, extra...)
 	b = append(b, "</error></"...)
 	b = append(b, r.kind...)
 	b = append(b, '>')
