@@ -40,6 +40,11 @@ const (
 	defaultBodySize       = 64
 	defaultConcurrency    = 256
 	defaultMaxRunDuration = 30 * time.Minute
+
+	defaultBOSH             = "http://127.0.0.1:5280/http-bind"
+	defaultPresenceInterval = time.Second
+	defaultChatFraction     = 0.1
+	defaultChatInterval     = time.Second
 )
 
 // MaxSocketsPerProc is how many client sockets one process may hold. The
@@ -99,6 +104,28 @@ type Config struct {
 	Presence bool `json:"presence"`
 	// MaxRunDuration is a hard stop for the whole run, whatever happens.
 	MaxRunDuration time.Duration `json:"max_run_duration"`
+
+	// API is the base URL of the server's provisioning API
+	// ("http://127.0.0.1:5281"); presence and mixed create accounts and
+	// rosters through it when set, and fall back to in-band registration
+	// and subscription handshakes when not.
+	API string `json:"api,omitempty"`
+	// BOSH is the URL of the server's BOSH endpoint (bosh).
+	BOSH string `json:"bosh,omitempty"`
+	// Contacts is the size of every roster (presence, mixed): each user
+	// has a mutual (subscription both) roster with its Contacts nearest
+	// neighbours on a ring of Users accounts.
+	Contacts int `json:"contacts,omitempty"`
+	// PresenceInterval: each user changes its presence once per interval
+	// (presence, mixed).
+	PresenceInterval time.Duration `json:"presence_interval,omitempty"`
+	// ChatFraction of the users chat in pairs (mixed).
+	ChatFraction float64 `json:"chat_fraction,omitempty"`
+	// ChatInterval: each chatting user sends one message per interval (mixed).
+	ChatInterval time.Duration `json:"chat_interval,omitempty"`
+	// ChurnRate: logouts followed by a new login per second, whole run
+	// (mixed).
+	ChurnRate float64 `json:"churn_rate,omitempty"`
 }
 
 // EnsureDefaults fills every zero field with its default.
@@ -154,6 +181,18 @@ func (c *Config) EnsureDefaults() {
 	if c.MaxRunDuration == 0 {
 		c.MaxRunDuration = defaultMaxRunDuration
 	}
+	if c.BOSH == "" {
+		c.BOSH = defaultBOSH
+	}
+	if c.PresenceInterval == 0 {
+		c.PresenceInterval = defaultPresenceInterval
+	}
+	if c.ChatFraction == 0 {
+		c.ChatFraction = defaultChatFraction
+	}
+	if c.ChatInterval == 0 {
+		c.ChatInterval = defaultChatInterval
+	}
 }
 
 // Validate reports a configuration no scenario can run with. Each scenario
@@ -179,8 +218,13 @@ func (c *Config) Validate() error {
 		return errors.New("bench: window, pipeline, conns, concurrency and body size must not be negative")
 	case c.Rate < 0:
 		return errors.New("bench: rate must not be negative")
-	case c.Duration < 0 || c.Drain < 0 || c.Timeout < 0 || c.MaxRunDuration < 0:
+	case c.Duration < 0 || c.Drain < 0 || c.Timeout < 0 || c.MaxRunDuration < 0 ||
+		c.PresenceInterval < 0 || c.ChatInterval < 0:
 		return errors.New("bench: durations must not be negative")
+	case c.Contacts < 0 || c.ChurnRate < 0:
+		return errors.New("bench: contacts and churn rate must not be negative")
+	case c.ChatFraction < 0 || c.ChatFraction > 1:
+		return errors.New("bench: chat fraction must be within [0, 1]")
 	}
 	return nil
 }

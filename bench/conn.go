@@ -337,6 +337,18 @@ func (c *Conn) Serve(handle func(codec.Element) error, flush func() error) error
 			return err
 		}
 		if string(e.Name()) == "iq" && string(e.NS()) == nsClient {
+			if isRosterPush(e) {
+				// RFC 6121 §2.1.6: acknowledge, then let the scenario see it.
+				if err := c.ackIQ(e); err != nil {
+					return err
+				}
+				if handle != nil {
+					if err := handle(e); err != nil {
+						return err
+					}
+				}
+				continue
+			}
 			if ok, err := c.answerIQ(e); ok || err != nil {
 				if err != nil {
 					return err
@@ -379,4 +391,21 @@ func (c *Conn) answerIQ(e codec.Element) (bool, error) {
 		b = append(b, "><error type='cancel'><service-unavailable xmlns='"+nsStanzas+"'/></error></iq>"...)
 	}
 	return true, c.endWrite(b)
+}
+
+// isRosterPush reports whether e is a roster push (RFC 6121 §2.1.6).
+func isRosterPush(e codec.Element) bool {
+	return string(e.Attr("type")) == "set" && !e.Child("query", nsRoster).IsZero()
+}
+
+// ackIQ answers a request with an empty result.
+func (c *Conn) ackIQ(e codec.Element) error {
+	b := append(c.beginWrite(), "<iq type='result'"...)
+	if id := e.Attr("id"); id != nil {
+		b = codec.AppendAttr(b, "id", id)
+	}
+	if from := e.Attr("from"); from != nil {
+		b = codec.AppendAttr(b, "to", from)
+	}
+	return c.endWrite(append(b, "/>"...))
 }

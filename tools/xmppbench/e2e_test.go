@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -25,10 +26,23 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// startServer builds the real server and starts it on a free loopback port
+// testServer is a running xmppd: its listeners' addresses and its pid.
+type testServer struct {
+	c2s, http, admin string
+	pid              int
+}
+
+// startServer builds the real server and starts it on free loopback ports
 // with PLAIN allowed in the clear and registration unthrottled. It returns
 // the c2s address and the server's pid.
 func startServer(t *testing.T) (string, int) {
+	s := startServerAll(t)
+	return s.c2s, s.pid
+}
+
+// startServerAll is startServer with the BOSH (http) and admin listeners
+// up too.
+func startServerAll(t *testing.T) testServer {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -48,7 +62,7 @@ func startServer(t *testing.T) (string, int) {
 	yaml := `auth: {plain_in_clear: true, max_failures_per_ip_per_minute: -1}
 registration: {mode: loopback, rate_per_ip_per_hour: -1}
 limits: {max_connections_per_ip: 100000}
-listen: {c2s: "127.0.0.1:0", c2s_tls: "", component: "", http: "", admin: ""}
+listen: {c2s: "127.0.0.1:0", c2s_tls: "", component: "", http: "127.0.0.1:0", admin: "127.0.0.1:0"}
 `
 	if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -68,26 +82,42 @@ listen: {c2s: "127.0.0.1:0", c2s_tls: "", component: "", http: "", admin: ""}
 		cancel()
 		_ = srv.Wait()
 	})
-	addrs := make(chan string, 1)
+	addrs := make(chan [2]string, 3)
+	var logMu sync.Mutex // guards logBuf
 	var logBuf bytes.Buffer
 	go func() {
-		re := regexp.MustCompile(`listener=c2s addr=(\S+)`)
+		re := regexp.MustCompile(`listener=(c2s|http|admin) addr=(\S+)`)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			logMu.Lock()
 			logBuf.WriteString(sc.Text() + "\n")
+			logMu.Unlock()
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addrs <- m[1]
+				addrs <- [2]string{m[1], m[2]}
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
 	}()
-	select {
-	case a := <-addrs:
-		return a, srv.Process.Pid
-	case <-time.After(10 * time.Second):
-		t.Fatalf("xmppd did not report its c2s address:\n%s", logBuf.String())
+	ts := testServer{pid: srv.Process.Pid}
+	timeout := time.After(10 * time.Second)
+	for ts.c2s == "" || ts.http == "" || ts.admin == "" {
+		select {
+		case a := <-addrs:
+			switch a[0] {
+			case "c2s":
+				ts.c2s = a[1]
+			case "http":
+				ts.http = a[1]
+			case "admin":
+				ts.admin = a[1]
+			}
+		case <-timeout:
+			logMu.Lock()
+			defer logMu.Unlock()
+			t.Fatalf("xmppd did not report its listeners' addresses:\n%s", logBuf.String())
+		}
 	}
-	return "", 0
+	return ts
 }
 
 type result struct {
@@ -121,8 +151,10 @@ func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the server")
 	}
-	addr, pid := startServer(t)
+	srv := startServerAll(t)
+	addr, pid := srv.c2s, srv.pid
 	pidArg := strconv.Itoa(pid)
+	api := "http://" + srv.admin
 
 	r := xmppbench(t, "register", "--server", addr, "--users", "50", "--conns", "2")
 	if r.Counts["registered"] != 50 {
@@ -169,6 +201,24 @@ func TestEndToEnd(t *testing.T) {
 	}
 	t.Logf("msg, 10 pairs x window 10, 2 s: %d delivered, %v msgs/s, p99 %.2f ms, server CPU %v s/100k",
 		r.Counts["received"], r.Metrics["delivered_per_s"], r.Latency["p99_ms"], r.Metrics["server_cpu_per_100k_msgs"])
+
+	// presence: rosters through the provisioning API, two workers.
+	r = xmppbench(t, "presence", "--server", addr, "--api", api, "--user-prefix", "pr", "--users", "40", "--contacts", "6",
+		"--presence-interval", "200ms", "--duration", "1s", "--procs", "2", "--pid", pidArg)
+	if r.Counts["lost"] != 0 || r.Counts["received"] == 0 || r.Counts["received"] != r.Counts["expected"] || r.Latency["count"] == 0 {
+		t.Fatalf("presence: %+v", r)
+	}
+	if _, ok := r.Metrics["server_cpu_per_100k_deliveries"]; !ok {
+		t.Errorf("presence: no server CPU metric: %+v", r.Metrics)
+	}
+	t.Logf("presence, 40 users x 6 contacts, 1 s: %d delivered, %v/s, p99 %.2f ms, server CPU %v s/100k",
+		r.Counts["received"], r.Metrics["deliveries_per_s"], r.Latency["p99_ms"], r.Metrics["server_cpu_per_100k_deliveries"])
+	// presence: in-band registration and subscription handshakes.
+	r = xmppbench(t, "presence", "--server", addr, "--user-prefix", "pib", "--users", "12", "--contacts", "4",
+		"--presence-interval", "200ms", "--duration", "500ms")
+	if r.Counts["lost"] != 0 || r.Counts["received"] != r.Counts["expected"] || r.Counts["received"] == 0 {
+		t.Fatalf("presence in band: %+v", r)
+	}
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -178,7 +228,7 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{nil, 2, "usage: xmppbench SCENARIO"},
-		{[]string{"--help"}, 0, "Scenarios: idle, login, msg, register"},
+		{[]string{"--help"}, 0, "Scenarios: idle, login, msg, presence, register"},
 		{[]string{"fly"}, 2, "unknown scenario"},
 		{[]string{"msg"}, 2, "--pairs"},
 		{[]string{"login", "--users", "1", "--mech", "DIGEST-MD5"}, 2, "mech"},
