@@ -115,10 +115,14 @@ func (l *Listener) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	c.mu.Lock()
 	c.closed = true
+	inbox := c.inbox
 	c.inbox, c.posted, c.inboxBytes = nil, nil, 0
 	c.mu.Unlock()
 	c.closing = true
 	c.safely(c.sess.HandleClosed)
+	if len(inbox) > 0 {
+		c.safely(func() { c.unsent(inbox) })
+	}
 	lp := c.lp
 	lp.wheel.Cancel(c.authTimer)
 	lp.wheel.Cancel(c.aliveTimer)
@@ -150,7 +154,8 @@ func (c *conn) safely(fn func()) {
 	fn()
 }
 
-// drain runs posted functions and queues routed stanzas for writing.
+// drain runs posted functions and queues routed stanzas for writing; a
+// connection that is closing or over its cap writes none of them.
 func (c *conn) drain() {
 	c.mu.Lock()
 	posted, inbox, overflow := c.posted, c.inbox, c.overflow
@@ -158,16 +163,27 @@ func (c *conn) drain() {
 	c.mu.Unlock()
 	for _, fn := range posted {
 		if c.closing {
-			return
+			break
 		}
 		fn()
 	}
 	if overflow {
 		c.slowConsumer()
+	}
+	if overflow || c.closing {
+		c.unsent(inbox)
 		return
 	}
 	for _, b := range inbox {
 		c.lp.write(c, b)
+	}
+}
+
+// unsent hands routed stanzas that will not be written back to a stream
+// that wants them (UnsentHandler).
+func (c *conn) unsent(inbox [][]byte) {
+	if h, ok := c.sess.(UnsentHandler); ok && len(inbox) > 0 {
+		h.HandleUnsent(inbox)
 	}
 }
 

@@ -60,6 +60,11 @@ type Config struct {
 	// Admission limits, shared by the listeners that share the same
 	// *Admission (nil: no limit).
 	Admission *Admission
+	// TCPKeepAlive turns on TCP keepalive with this idle period, probing
+	// every fifth of it (gnet's default), to find peers that vanished
+	// without a FIN. Zero leaves it off: client streams have XEP-0199
+	// pings instead (PingInterval).
+	TCPKeepAlive time.Duration
 	// TimerResolution is the wheel's tick; default 100 ms.
 	TimerResolution time.Duration
 }
@@ -137,17 +142,19 @@ func Start(cfg Config) (*Listener, error) {
 	l := &Listener{cfg: cfg, done: make(chan error, 1)}
 	booted := make(chan struct{})
 	l.bootHook = func() { close(booted) }
-	go func() {
-		l.done <- gnet.Run(l, "tcp://"+cfg.Addr,
-			gnet.WithMulticore(true),
-			gnet.WithNumEventLoop(cfg.Loops),
-			gnet.WithTicker(true),
-			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-			gnet.WithReuseAddr(true),
-			gnet.WithLogger(quietLogger{cfg.Logger}),
-			gnet.WithLogLevel(logging.ErrorLevel),
-		)
-	}()
+	opts := []gnet.Option{
+		gnet.WithMulticore(true),
+		gnet.WithNumEventLoop(cfg.Loops),
+		gnet.WithTicker(true),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithReuseAddr(true),
+		gnet.WithLogger(quietLogger{cfg.Logger}),
+		gnet.WithLogLevel(logging.ErrorLevel),
+	}
+	if cfg.TCPKeepAlive > 0 {
+		opts = append(opts, gnet.WithTCPKeepAlive(cfg.TCPKeepAlive))
+	}
+	go func() { l.done <- gnet.Run(l, "tcp://"+cfg.Addr, opts...) }()
 	select {
 	case <-booted:
 		return l, nil
@@ -329,4 +336,15 @@ type Authenticated interface {
 type Pinger interface {
 	SendPing() string
 	PingOutstanding() bool
+}
+
+// UnsentHandler is implemented by streams that take back the stanzas handed
+// to Transport.Enqueue but never written: those still queued when the
+// connection closes or overflows its outbound cap. Without it they are
+// dropped. engine/component hands them to a domain's other connections.
+type UnsentHandler interface {
+	// HandleUnsent gets the stanzas in the order they were enqueued, once
+	// the connection writes no more (HandleClosed may still be to come,
+	// as after a panic); it owns them.
+	HandleUnsent(stanzas [][]byte)
 }

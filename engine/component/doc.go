@@ -8,8 +8,8 @@
 // A Router holds the configured component domains and, for each, the
 // connections currently serving it. The c2s side sees it as a
 // session.ComponentRouter: Serves says whether a domain is a component's,
-// Deliver hands a stanza for it to one of its connections. A Listener, a
-// gnet engine of its own, accepts component streams and attaches each one
+// Deliver hands a stanza for it to one of its connections. A Listener, the
+// c2s engine serving component streams, accepts them and attaches each one
 // whose handshake succeeds to the Router; stanzas the component sends go
 // to the server's RouteExternal, which delivers them to users.
 //
@@ -63,18 +63,29 @@
 // live once that connection is gone. Stanzas still queued for a connection
 // when it closes are handed to the others the same way. A stanza no
 // connection takes is refused (Deliver returns false): the c2s side then
-// bounces it with service-unavailable, and the listener bounces queued
+// bounces it with service-unavailable, and the stream bounces queued
 // ones it cannot hand over the same way.
 //
 // # The reactor
 //
-// The listener mirrors the c2s engine: one goroutine per event loop and
-// none per connection; a per-loop write buffer flushed once per callback;
-// routed stanzas appended to a connection's inbox from any goroutine, with
-// one gnet Wake; the inbox and gnet's outbound buffer each capped
-// (Config.MaxOutbound), past which the component is closed with a
-// policy-violation stream error and its users rehash to the other
-// instances; the handshake timeout in a per-loop timer wheel; a panic
-// while serving one connection closes that connection only. Shutdown ends
-// every stream with system-shutdown.
+// There is no reactor here: the Listener is the c2s engine (engine.Start)
+// serving this package's stream, an engine.Stream on a session.Transport,
+// instead of client sessions. So components get what clients get: one
+// goroutine per event loop and none per connection; routed stanzas queued
+// from any goroutine (Transport.Enqueue) and written by the loop; that
+// queue and gnet's outbound buffer each capped (Config.MaxOutbound), past
+// which the component is closed with a policy-violation stream error and
+// its users rehash to the other instances; the handshake timeout
+// (Config.AuthTimeout, through engine.Authenticated); MaxConns through an
+// engine.Admission; a panic while serving one connection closes that
+// connection only; Shutdown ends every stream with system-shutdown.
+//
+// What the engine's queue still held when a connection closed or
+// overflowed comes back to the stream (engine.UnsentHandler), which hands
+// it to the domain's other connections or bounces it, as above.
+//
+// Keepalive is TCP's (Config.KeepAlive, engine.Config.TCPKeepAlive), not
+// XEP-0199: XEP-0114 has no ping a component must answer, and a
+// whitespace keepalive from the server would find a dead gateway only when
+// TCP gave up retransmitting it, much later than keepalive probes do.
 package component

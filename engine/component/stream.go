@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"xmppd/codec"
+	"xmppd/engine/session"
 	"xmppd/internal/jid"
 )
 
@@ -27,14 +28,6 @@ type Inbound interface {
 	RouteExternal(e codec.Element) string
 }
 
-// transport is how a stream reaches its peer; called on the owner loop.
-type transport interface {
-	// send writes b after what was sent before; b may be reused after.
-	send(b []byte)
-	// close ends the connection once what was sent is flushed.
-	close()
-}
-
 // Stream phases.
 const (
 	phHeader    uint8 = iota // waiting for the stream header
@@ -43,8 +36,8 @@ const (
 	phClosed
 )
 
-// env is what the streams of one event loop share: the listener's
-// dependencies, read-only, and scratch owned by the loop.
+// env is what every stream of a listener shares, read-only: the
+// listener's dependencies.
 type env struct {
 	router *Router
 	in     Inbound
@@ -52,38 +45,44 @@ type env struct {
 	log    *slog.Logger
 	stats  *Stats
 	limits codec.Limits
-
-	frag *codec.Decoder // re-decodes rebuilt stanzas; created on first use
-	buf  []byte         // rebuilt stanzas
 }
 
-// stream is the XEP-0114 accept-side state machine of one connection,
-// independent of gnet: header, handshake, then stanzas both ways. It
-// belongs to its connection's loop.
+// stream is the XEP-0114 accept-side state machine of one connection, an
+// engine.Stream: header, handshake, then stanzas both ways. Its methods run
+// on the connection's event loop, except enqueue (the Router's sink).
 type stream struct {
 	env    *env
-	t      transport
-	sink   sink
+	t      session.Transport
 	phase  uint8
 	sentHd bool // our stream header went out
 	dom    *domainSet
 	id     string
 	member *member
+
+	frag *codec.Decoder // re-decodes rebuilt stanzas; created on first use
+	buf  []byte         // rebuilt stanzas
 }
 
-func newStream(e *env, t transport, s sink) *stream {
-	return &stream{env: e, t: t, sink: s}
+func newStream(e *env, t session.Transport) *stream {
+	return &stream{env: e, t: t}
 }
 
-func (s *stream) ready() bool  { return s.phase == phReady }
-func (s *stream) closed() bool { return s.phase == phClosed }
+// Bound reports that the handshake succeeded (engine.Authenticated: the
+// engine's AuthTimeout applies until then).
+func (s *stream) Bound() bool { return s.phase == phReady }
 
-// handleHeader answers the component's stream header: 'to' names the
+// IsClosed reports that the stream has ended.
+func (s *stream) IsClosed() bool { return s.phase == phClosed }
+
+// Busy is always false: a component stream never waits for a worker.
+func (s *stream) Busy() bool { return false }
+
+// HandleHeader answers the component's stream header: 'to' names the
 // component domain (XEP-0114 §3.1); the reply carries the stream id the
 // handshake hashes.
-func (s *stream) handleHeader(h *codec.Header) {
+func (s *stream) HandleHeader(h *codec.Header) {
 	if s.phase != phHeader {
-		s.streamError("bad-format", "unexpected stream header")
+		s.StreamError("bad-format", "unexpected stream header")
 		return
 	}
 	var dom *domainSet
@@ -96,13 +95,13 @@ func (s *stream) handleHeader(h *codec.Header) {
 	if dom != nil {
 		from = dom.name
 	}
-	s.t.send(codec.AppendStreamHeader(nil, codec.StreamHeader{NS: NSAccept, From: from, ID: s.id}))
+	s.t.Send(codec.AppendStreamHeader(nil, codec.StreamHeader{NS: NSAccept, From: from, ID: s.id}))
 	s.sentHd = true
 	switch {
 	case string(h.ContentNS()) != NSAccept:
-		s.streamError("invalid-namespace", "the content namespace must be "+NSAccept)
+		s.StreamError("invalid-namespace", "the content namespace must be "+NSAccept)
 	case dom == nil:
-		s.streamError("host-unknown", "no component is configured for "+quote(string(h.To())))
+		s.StreamError("host-unknown", "no component is configured for "+quote(string(h.To())))
 	default:
 		s.dom = dom
 		s.phase = phHandshake
@@ -129,40 +128,41 @@ func handshakeDigest(streamID, secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// handleElement processes one top-level element.
-func (s *stream) handleElement(e codec.Element) {
+// HandleElement processes one top-level element.
+func (s *stream) HandleElement(e codec.Element) {
 	switch s.phase {
 	case phHandshake:
 		s.handshake(e)
 	case phReady:
 		s.stanza(e)
 	case phHeader:
-		s.streamError("not-authorized", "an element before the stream header")
+		s.StreamError("not-authorized", "an element before the stream header")
 	}
 }
 
 func (s *stream) handshake(e codec.Element) {
 	if !e.Is("handshake", NSAccept) {
-		s.streamError("not-authorized", "send <handshake/> before any stanza")
+		s.StreamError("not-authorized", "send <handshake/> before any stanza")
 		return
 	}
 	want := handshakeDigest(s.id, s.dom.secret)
 	got := bytes.ToLower(bytes.TrimSpace(e.Text()))
 	if subtle.ConstantTimeCompare(got, []byte(want)) != 1 {
 		s.env.stats.AuthFailed.Add(1)
-		s.streamError("not-authorized", "handshake mismatch")
+		s.StreamError("not-authorized", "handshake mismatch")
 		return
 	}
-	m, err := s.env.router.attach(s.dom.name, s.sink)
+	m, err := s.env.router.attach(s.dom.name, s)
 	if err != nil {
-		s.streamError("internal-server-error", "")
+		s.StreamError("internal-server-error", "")
 		return
 	}
 	s.member = m
 	s.phase = phReady
 	s.env.stats.Authenticated.Add(1)
-	s.t.send([]byte("<handshake/>"))
-	s.env.log.Info("component connected", "domain", s.dom.name, "instance", m.id, "instances", s.env.router.Connections(s.dom.name))
+	s.t.Send([]byte("<handshake/>"))
+	s.env.log.Info("component connected", "domain", s.dom.name, "instance", m.id, "remote", s.t.Info().Remote,
+		"instances", s.env.router.Connections(s.dom.name))
 }
 
 // stanza routes one stanza from the component.
@@ -180,12 +180,12 @@ func (s *stream) handshake(e codec.Element) {
 func (s *stream) stanza(e codec.Element) {
 	ns := string(e.NS())
 	if ns != NSAccept && ns != nsClient {
-		s.streamError("invalid-namespace", "stanzas must be in "+NSAccept)
+		s.StreamError("invalid-namespace", "stanzas must be in "+NSAccept)
 		return
 	}
 	kind := string(e.Name())
 	if kind != "message" && kind != "presence" && kind != "iq" {
-		s.streamError("unsupported-stanza-type", "")
+		s.StreamError("unsupported-stanza-type", "")
 		return
 	}
 	s.env.stats.StanzasIn.Add(1)
@@ -193,17 +193,17 @@ func (s *stream) stanza(e codec.Element) {
 	if from := e.Attr("from"); from == nil {
 		stamp = []byte(s.dom.name)
 	} else if j, err := jid.ParseBytes(from); err != nil || j.Domain() != s.dom.name {
-		s.streamError("invalid-from", "'from' must be at "+s.dom.name)
+		s.StreamError("invalid-from", "'from' must be at "+s.dom.name)
 		return
 	}
 	if stamp != nil || needsRewrite(e) {
-		s.env.buf = appendRewritten(s.env.buf[:0], e, true, stamp)
+		s.buf = appendRewritten(s.buf[:0], e, true, stamp)
 		var ok bool
-		if e, ok = s.env.decode(s.env.buf); !ok {
+		if e, ok = s.decode(s.buf); !ok {
 			s.env.log.Error("component: a rebuilt stanza does not decode", "domain", s.dom.name)
 			return
 		}
-		defer s.env.frag.Release()
+		defer s.frag.Release()
 	}
 	if e.Attr("to") == nil {
 		s.bounce(e, "bad-request", "a component must address every stanza ('to')")
@@ -212,8 +212,8 @@ func (s *stream) stanza(e codec.Element) {
 	if cond := s.env.in.RouteExternal(e); cond != "" {
 		s.bounce(e, cond, "")
 	}
-	if cap(s.env.buf) > 64<<10 {
-		s.env.buf = nil // do not pin one large stanza's buffer
+	if cap(s.buf) > 64<<10 {
+		s.buf = nil // do not pin one large stanza's buffer
 	}
 }
 
@@ -224,34 +224,40 @@ func (s *stream) bounce(e codec.Element, cond, text string) {
 		return
 	}
 	s.env.stats.Bounced.Add(1)
-	s.t.send(appendBounce(nil, e, cond, text, s.env.domain))
+	s.t.Send(appendBounce(nil, e, cond, text, s.env.domain))
 }
 
-// handleStreamEnd answers the component's closing tag.
-func (s *stream) handleStreamEnd() {
+// HandleStreamEnd answers the component's closing tag.
+func (s *stream) HandleStreamEnd() {
 	if s.phase == phClosed {
 		return
 	}
-	s.t.send([]byte("</stream:stream>"))
+	s.t.Send([]byte("</stream:stream>"))
 	s.closeNow()
 }
 
-// handleDecodeError ends the stream with the condition the codec chose.
-func (s *stream) handleDecodeError(err error) {
+// HandleDecodeError ends the stream with the condition the codec chose.
+func (s *stream) HandleDecodeError(err error) {
 	if ce, ok := err.(*codec.Error); ok {
-		s.streamError(string(ce.Condition), ce.Reason)
+		s.StreamError(string(ce.Condition), ce.Reason)
 		return
 	}
-	s.streamError("internal-server-error", "")
+	s.StreamError("internal-server-error", "")
 }
 
-// streamError sends a stream error and closes (RFC 6120 §4.9). Safe to
-// call more than once.
-func (s *stream) streamError(cond, text string) {
+// StreamError sends a stream error and closes (RFC 6120 §4.9). Safe to
+// call more than once. The engine calls it too: policy-violation for a
+// component that does not read, connection-timeout for a handshake not
+// done in time, system-shutdown.
+func (s *stream) StreamError(cond, text string) {
 	if s.phase == phClosed {
 		return
 	}
 	s.env.stats.StreamErrors.Add(1)
+	if s.member != nil && cond != "system-shutdown" {
+		s.env.log.Warn("component stream error", "domain", s.dom.name, "instance", s.member.id,
+			"remote", s.t.Info().Remote, "condition", cond, "text", text)
+	}
 	var b []byte
 	if !s.sentHd {
 		from := s.env.domain
@@ -262,7 +268,7 @@ func (s *stream) streamError(cond, text string) {
 		s.sentHd = true
 	}
 	b = appendStreamError(b, cond, text)
-	s.t.send(b)
+	s.t.Send(b)
 	s.closeNow()
 }
 
@@ -279,35 +285,37 @@ func appendStreamError(b []byte, cond, text string) []byte {
 }
 
 func (s *stream) closeNow() {
-	s.handleClosed()
-	s.t.close()
+	s.HandleClosed()
+	s.t.Close()
 }
 
-// handleClosed is told the connection is gone: the connection leaves its
-// domain, so its keys rehash over the others.
-func (s *stream) handleClosed() {
+// HandleClosed is told the connection is gone: the connection leaves its
+// domain, so its keys rehash over the others. What was still queued for it
+// comes back in HandleUnsent.
+func (s *stream) HandleClosed() {
 	if s.phase == phClosed {
 		return
 	}
 	s.phase = phClosed
+	s.buf = nil
 	if s.member != nil {
 		s.env.router.detach(s.member)
 		s.env.log.Info("component disconnected", "domain", s.dom.name, "instance", s.member.id, "instances", s.env.router.Connections(s.dom.name))
 	}
 }
 
-// decode decodes a rebuilt stanza with the loop's fragment decoder; the
+// decode decodes a rebuilt stanza with the stream's fragment decoder; the
 // element is valid until the decoder's next use (Release it after).
-func (e *env) decode(b []byte) (codec.Element, bool) {
-	if e.frag == nil {
-		e.frag = codec.NewFragmentDecoder(e.limits, nsClient)
+func (s *stream) decode(b []byte) (codec.Element, bool) {
+	if s.frag == nil {
+		s.frag = codec.NewFragmentDecoder(s.env.limits, nsClient)
 	}
-	ev, _, err := e.frag.Next(b)
+	ev, _, err := s.frag.Next(b)
 	if err != nil || ev != codec.EventElement {
-		e.frag.Reset()
+		s.frag.Reset()
 		return codec.Element{}, false
 	}
-	return e.frag.Element(), true
+	return s.frag.Element(), true
 }
 
 // needsRewrite reports whether a stanza may declare the component

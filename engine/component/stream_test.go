@@ -3,13 +3,25 @@ package component
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"log/slog"
+	"net/netip"
 	"regexp"
 	"strings"
 	"testing"
 
 	"xmppd/codec"
+	"xmppd/engine"
+	"xmppd/engine/session"
 	"xmppd/internal/jid"
+)
+
+// The component stream runs on the c2s engine's reactor.
+var (
+	_ engine.Stream        = (*stream)(nil)
+	_ engine.Authenticated = (*stream)(nil)
+	_ engine.UnsentHandler = (*stream)(nil)
+	_ sink                 = (*stream)(nil)
 )
 
 // fakeInbound stands in for the session server: it records the stanzas it
@@ -29,14 +41,30 @@ func (f *fakeInbound) RouteExternal(e codec.Element) string {
 	return f.refuse[to]
 }
 
-// fakeTransport records what a stream sends.
+// fakeTransport records what a stream sends and what is queued for it.
 type fakeTransport struct {
 	out    strings.Builder
 	closed bool
+	queued [][]byte // Enqueue (tests use one goroutine)
+	full   bool     // Enqueue refuses, as over the cap
 }
 
-func (f *fakeTransport) send(b []byte) { f.out.WriteString(string(b)) }
-func (f *fakeTransport) close()        { f.closed = true }
+func (f *fakeTransport) Send(b []byte) { f.out.WriteString(string(b)) }
+func (f *fakeTransport) Close()        { f.closed = true }
+func (f *fakeTransport) Enqueue(b []byte) bool {
+	if f.closed || f.full {
+		return false
+	}
+	f.queued = append(f.queued, b)
+	return true
+}
+func (f *fakeTransport) StartTLS() error  { return errors.New("fake: no TLS") }
+func (f *fakeTransport) ResetStream()     {}
+func (f *fakeTransport) Post(func()) bool { return false }
+func (f *fakeTransport) Resume()          {}
+func (f *fakeTransport) Info() session.TransportInfo {
+	return session.TransportInfo{Remote: netip.MustParseAddr("192.0.2.1")}
+}
 
 type streamHarness struct {
 	t   *testing.T
@@ -55,7 +83,7 @@ func newStreamHarness(t *testing.T) *streamHarness {
 	e := &env{router: r, in: in, domain: "localhost", log: slog.New(slog.DiscardHandler), stats: &Stats{}, limits: codec.Limits{}.EnsureDefaults()}
 	ft := &fakeTransport{}
 	h := &streamHarness{t: t, r: r, in: in, ft: ft, env: e, dec: codec.NewDecoder(e.limits)}
-	h.s = newStream(e, ft, &fakeSink{name: "conn"})
+	h.s = newStream(e, ft)
 	return h
 }
 
@@ -63,20 +91,20 @@ func newStreamHarness(t *testing.T) *streamHarness {
 func (h *streamHarness) feed(input string) {
 	h.t.Helper()
 	p := []byte(input)
-	for len(p) > 0 && !h.s.closed() {
+	for len(p) > 0 && !h.s.IsClosed() {
 		ev, n, err := h.dec.Next(p)
 		if err != nil {
-			h.s.handleDecodeError(err)
+			h.s.HandleDecodeError(err)
 			return
 		}
 		p = p[n:]
 		switch ev {
 		case codec.EventStreamStart:
-			h.s.handleHeader(h.dec.Header())
+			h.s.HandleHeader(h.dec.Header())
 		case codec.EventElement:
-			h.s.handleElement(h.dec.Element())
+			h.s.HandleElement(h.dec.Element())
 		case codec.EventStreamEnd:
-			h.s.handleStreamEnd()
+			h.s.HandleStreamEnd()
 		}
 	}
 }
@@ -116,8 +144,8 @@ func (h *streamHarness) established() {
 	h.t.Helper()
 	id := h.open()
 	h.feed("<handshake>" + digest(id, "s3cret") + "</handshake>")
-	if out := h.output(); out != "<handshake/>" || !h.s.ready() {
-		h.t.Fatalf("handshake answer %q, ready=%v", out, h.s.ready())
+	if out := h.output(); out != "<handshake/>" || !h.s.Bound() {
+		h.t.Fatalf("handshake answer %q, ready=%v", out, h.s.Bound())
 	}
 }
 
@@ -125,7 +153,7 @@ func (h *streamHarness) expectStreamError(cond string) {
 	h.t.Helper()
 	out := h.output()
 	if !strings.Contains(out, "<stream:error><"+cond+" xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>") ||
-		!strings.HasSuffix(out, "</stream:stream>") || !h.ft.closed || !h.s.closed() {
+		!strings.HasSuffix(out, "</stream:stream>") || !h.ft.closed || !h.s.IsClosed() {
 		h.t.Fatalf("want stream error %s and close; got %q (closed=%v)", cond, out, h.ft.closed)
 	}
 }
@@ -259,7 +287,7 @@ func TestStanzasFromComponent(t *testing.T) {
 		h := newStreamHarness(t)
 		h.established()
 		h.feed("<message from='ICQ-1@GW.EXAMPLE' to='alice@localhost'><body>x</body></message>")
-		if len(h.in.got) != 1 || h.s.closed() {
+		if len(h.in.got) != 1 || h.s.IsClosed() {
 			t.Fatal("refused a from that normalises to the domain")
 		}
 	})
@@ -302,7 +330,7 @@ func TestStanzasFromComponent(t *testing.T) {
 		if out := h.output(); out != "" {
 			t.Fatalf("an error was answered: %q", out)
 		}
-		if h.s.closed() {
+		if h.s.IsClosed() {
 			t.Fatal("a refused stanza closed the stream")
 		}
 	})
@@ -365,8 +393,8 @@ func TestStreamAttachment(t *testing.T) {
 	if !h.r.Deliver(to, []byte("<message to='icq-1@gw.example'/>")) {
 		t.Fatal("not delivered to the connected stream")
 	}
-	h.s.handleClosed()
-	h.s.handleClosed()
+	h.s.HandleClosed()
+	h.s.HandleClosed()
 	if h.r.Deliver(to, []byte("<message to='icq-1@gw.example'/>")) {
 		t.Fatal("delivered after close")
 	}
