@@ -27,7 +27,11 @@ type doc struct {
 func (d *doc) tape() *tape { return d.tp }
 
 // ns returns the bytes of a namespace reference.
-func (d *doc) ns(r nsRef) []byte { return d.src[r.src&7][r.off : r.off+r.n] }
+//
+// Offsets and lengths widen to int before they are added: the sum cannot
+// wrap, so the compiler knows the slice's low bound is not past its high
+// bound and checks only the high one (likewise in the accessors below).
+func (d *doc) ns(r nsRef) []byte { return d.src[r.src&7][int(r.off) : int(r.off)+int(r.n)] }
 
 // Element is a view of one element of a decoded stanza: no DOM is built; the
 // view reads the tape the decoder left. The zero Element stands for "none"
@@ -53,13 +57,13 @@ func (e Element) nsBytes(r nsRef) []byte { return e.d.ns(r) }
 // QName is the qualified name as written ("message", "x:x").
 func (e Element) QName() []byte {
 	t := e.t
-	return e.d.buf[t.start+1 : t.start+1+uint32(t.qlen)]
+	return e.d.buf[int(t.start)+1 : int(t.start)+1+int(t.qlen)]
 }
 
 // Name is the local name.
 func (e Element) Name() []byte {
 	t := e.t
-	return localName(e.d.buf[t.start+1:t.start+1+uint32(t.qlen)], t.plen)
+	return localName(e.d.buf[int(t.start)+1:int(t.start)+1+int(t.qlen)], t.plen)
 }
 
 // Prefix is the namespace prefix as written, or nil.
@@ -68,7 +72,7 @@ func (e Element) Prefix() []byte {
 	if t.plen == 0 {
 		return nil
 	}
-	return e.d.buf[t.start+1 : t.start+1+uint32(t.plen)]
+	return e.d.buf[int(t.start)+1 : int(t.start)+1+int(t.plen)]
 }
 
 // NS is the resolved namespace URI, or nil for no namespace.
@@ -117,7 +121,7 @@ func (e Element) Attrs() iter.Seq[Attr] {
 		t := e.t
 		// Bounds in locals: yield could write memory, so t's fields
 		// would be loaded again on every step.
-		d, attrs := e.d, e.d.attrs[t.attr:t.attr+uint32(t.nattr)]
+		d, attrs := e.d, e.d.attrs[int(t.attr):int(t.attr)+int(t.nattr)]
 		for i := range attrs {
 			if !yield(Attr{d: d, x: &attrs[i]}) {
 				return
@@ -235,13 +239,16 @@ func (n Node) Text() []byte {
 // Nodes iterates the element's children in document order, text included.
 func (e Element) Nodes() iter.Seq[Node] {
 	return func(yield func(Node) bool) {
-		d, toks, next := e.d, e.d.toks, e.t.next
-		for i := e.i + 1; i < next; {
+		// The subtree's tokens only, indexed unsigned: one bounds check
+		// here rather than one per node.
+		next := e.t.next
+		d, toks := e.d, e.d.toks[:next]
+		for i := uint(e.i) + 1; i < uint(len(toks)); {
 			t := &toks[i]
-			if !yield(Node{Element{d: d, t: t, i: i, lim: next}}) {
+			if !yield(Node{Element{d: d, t: t, i: uint32(i), lim: next}}) {
 				return
 			}
-			i = t.next
+			i = uint(t.next)
 		}
 	}
 }
@@ -312,13 +319,13 @@ func (a Attr) a() *attr { return a.x }
 // QName is the qualified name as written.
 func (a Attr) QName() []byte {
 	x := a.a()
-	return a.d.buf[x.start : x.start+uint32(x.qlen)]
+	return a.d.buf[int(x.start) : int(x.start)+int(x.qlen)]
 }
 
 // Name is the local name.
 func (a Attr) Name() []byte {
 	x := a.a()
-	return localName(a.d.buf[x.start:x.start+uint32(x.qlen)], x.plen)
+	return localName(a.d.buf[int(x.start):int(x.start)+int(x.qlen)], x.plen)
 }
 
 // Prefix is the prefix as written, or nil.
@@ -327,7 +334,7 @@ func (a Attr) Prefix() []byte {
 	if x.plen == 0 {
 		return nil
 	}
-	return a.d.buf[x.start : x.start+uint32(x.plen)]
+	return a.d.buf[int(x.start) : int(x.start)+int(x.plen)]
 }
 
 // NS is the attribute's namespace: nil when unprefixed (attributes do not

@@ -126,8 +126,9 @@ fast:
 			if cur == cap(t.toks) {
 				t.growToks(d.lim.MaxNodes)
 			}
-			t.toks = t.toks[:cur+1]
-			el := &t.toks[cur]
+			toks := t.toks[:cur+1] // in a local: el needs no bounds check
+			el := &toks[cur]
+			t.toks = toks
 			*el = tok{start: uint32(pos), inner: uint32(i), attr: uint32(firstAttr),
 				nattr: uint16(len(t.attrs) - firstAttr), qlen: uint16(qlen), plen: uint16(colon), kind: tkElem}
 			pos = i
@@ -198,8 +199,9 @@ fast:
 		if k == cap(t.toks) {
 			t.growToks(d.lim.MaxNodes)
 		}
-		t.toks = t.toks[:k+1]
-		t.toks[k] = tok{start: uint32(pos), end: uint32(end), next: uint32(k + 1), kind: tkText, flags: fl}
+		toks := t.toks[:k+1]
+		t.toks = toks
+		toks[k] = tok{start: uint32(pos), end: uint32(end), next: uint32(k + 1), kind: tkText, flags: fl}
 		if uint(end) >= uint(n) || buf[end] != '<' {
 			// Stopped inside the text (the input ends, or charScan must
 			// look): the state machine goes on from there with this
@@ -319,9 +321,13 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 		if k == cap(t.attrs) {
 			t.growAttrs(lim.MaxNodes)
 		}
+		// Resliced in a local, so that the store and the pointer kept
+		// for after the call need no bounds check.
 		vs := i + 2
-		t.attrs = t.attrs[:k+1]
-		t.attrs[k] = attr{start: uint32(as), vstart: uint32(vs), qlen: uint16(ql), plen: uint16(colon)}
+		attrs := t.attrs[:k+1]
+		a := &attrs[k]
+		*a = attr{start: uint32(as), vstart: uint32(vs), qlen: uint16(ql), plen: uint16(colon)}
+		t.attrs = attrs
 		// The value: plain ASCII up to the quote in plainRun; anything
 		// else in attrValue.
 		ve := plainRun(buf, vs, lo8*uint64(q))
@@ -331,7 +337,6 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 				break
 			}
 		}
-		a := &t.attrs[k]
 		a.vend, a.flags = uint32(ve), fl
 		i = ve + 1
 	}
@@ -519,7 +524,7 @@ func textRun(buf []byte, i int) (int, uint8) {
 // (flags), and stop (the quote or '<'). It returns -1 if the character at
 // buf[i] is not one charScan accepts in full.
 func utf8Run(buf []byte, i int, stop byte) int {
-	for i < len(buf) {
+	for uint(i) < uint(len(buf)) { // unsigned: i >= 0 too, so no bounds checks below
 		c := buf[i]
 		switch {
 		case c < utf8.RuneSelf:
@@ -532,9 +537,9 @@ func utf8Run(buf []byte, i int, stop byte) int {
 			if i++; c == ' ' && i+8 <= len(buf) && binary.LittleEndian.Uint64(buf[i:i+8])&hi8 == 0 {
 				return i
 			}
-		case c >= 0xC2 && c <= 0xDF && i+1 < len(buf) && buf[i+1]&0xC0 == 0x80:
+		case c >= 0xC2 && c <= 0xDF && uint(i+1) < uint(len(buf)) && buf[i+1]&0xC0 == 0x80:
 			i += 2
-		case c >= 0xE1 && c <= 0xEC && i+2 < len(buf) && buf[i+1]&0xC0 == 0x80 && buf[i+2]&0xC0 == 0x80:
+		case c >= 0xE1 && c <= 0xEC && uint(i+2) < uint(len(buf)) && buf[i+1]&0xC0 == 0x80 && buf[i+2]&0xC0 == 0x80:
 			i += 3
 		default:
 			r, size := utf8.DecodeRune(buf[i:])

@@ -90,7 +90,7 @@ func localName(q []byte, plen uint16) []byte {
 	if plen == 0 {
 		return q
 	}
-	return q[plen+1:]
+	return q[int(plen)+1:]
 }
 
 // resolveAttrs resolves prefixed attributes and rejects two with the same
