@@ -55,9 +55,13 @@ func (lp *loop) flush() {
 		lp.wconn = nil
 		return
 	}
-	c.writeOut(lp.wbuf)
-	lp.wbuf = lp.wbuf[:0]
-	lp.wconn = nil
+	// Detach the buffer before writing: writing may close a slow consumer,
+	// whose stream error then starts a buffer of its own (the written bytes
+	// were copied by gnet, so their space can be reused) instead of being
+	// appended to these bytes and written with them a second time.
+	buf := lp.wbuf
+	lp.wbuf, lp.wconn = lp.wbuf[:0], nil
+	c.writeOut(buf)
 	if cap(lp.wbuf) > 256<<10 {
 		lp.wbuf = nil // do not pin a burst's buffer
 	}
