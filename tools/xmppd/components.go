@@ -26,7 +26,11 @@ func newComponents(cfg config.Config) (*component.Router, error) {
 	if len(cfg.Components) == 0 {
 		return nil, nil
 	}
-	return component.NewRouter(component.RouterConfig{Secrets: cfg.Components})
+	balance, err := component.ParseBalance(string(cfg.ComponentBalance))
+	if err != nil {
+		return nil, err
+	}
+	return component.NewRouter(component.RouterConfig{Secrets: cfg.Components, Balance: balance})
 }
 
 // componentListener is the running component listener, or nothing when
