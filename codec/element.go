@@ -245,8 +245,12 @@ func (e Element) Nodes() iter.Seq[Node] {
 		d, toks := e.d, e.d.toks[:next]
 		for i := uint(e.i) + 1; i < uint(len(toks)); {
 			t := &toks[i]
-			if !yield(Node{Element{d: d, t: t, i: uint32(i), lim: next}}) {
-				return
+			// An empty CDATA section carries no character data: it is
+			// not a node (a re-encoding could not reproduce it).
+			if t.kind == tkElem || t.end > t.start {
+				if !yield(Node{Element{d: d, t: t, i: uint32(i), lim: next}}) {
+					return
+				}
 			}
 			i = uint(t.next)
 		}
