@@ -67,7 +67,6 @@ type Decoder struct {
 	textTok   int32  // open text or CDATA token, or -1
 	scratch   *[]byte
 	tp        *tape
-	view      doc
 	pendEnd   bool // a self-closing stream header: the stream end comes next
 	noFast    bool // tests: scan with the state machine alone
 	err       error
@@ -132,11 +131,14 @@ func (d *Decoder) Header() *Header { return &d.hdr }
 // Element returns the element Next just reported. It, and every slice taken
 // from it, is valid until the next call to Next or Reset.
 func (d *Decoder) Element() Element {
-	if len(d.view.toks) == 0 {
-		return Element{d: &d.view} // no element: its accessors panic, as they always did
+	if d.tp == nil || len(d.tp.view.toks) == 0 {
+		return Element{d: &noDoc} // no element: its accessors panic, as they always did
 	}
-	return d.view.elementAt(0, 0)
+	return d.tp.view.elementAt(0, 0)
 }
+
+// noDoc stands for "no element" in Element.
+var noDoc doc
 
 // Offset is the number of stream bytes consumed so far.
 func (d *Decoder) Offset() int64 { return d.offset }
@@ -185,7 +187,6 @@ func (d *Decoder) release() {
 		putScratch(d.scratch)
 		d.scratch = nil
 	}
-	d.view = doc{}
 }
 
 // recycle is release for a decoder that goes on decoding the same input:
@@ -209,7 +210,9 @@ func (d *Decoder) recycle() {
 	}
 	// No element until finishItem sets them all (Element tests toks);
 	// zeroing the whole view, its namespace bases included, cost more.
-	d.view.buf, d.view.toks, d.view.attrs = nil, nil, nil
+	if t := d.tp; t != nil {
+		t.view.buf, t.view.toks, t.view.attrs = nil, nil, nil
+	}
 }
 
 // failAt records a failure at stream offset at. A decoder does not recover:
@@ -425,7 +428,7 @@ func (d *Decoder) finishItem(buf []byte) Event {
 		return EventStreamEnd
 	}
 	t := d.tp
-	v := &d.view // field by field, every one a view reads
+	v := &t.view // field by field, every one a view reads
 	v.buf, v.toks, v.attrs, v.hdr, v.tp = buf, t.toks, t.attrs, d.hdrBuf, t
 	v.src[srcItem], v.src[srcHeader], v.src[srcXML], v.src[srcDec] = buf, d.hdrBuf, xmlNSBytes, t.dec
 	return EventElement

@@ -68,6 +68,11 @@ type tape struct {
 	ns    []nsDecl  // namespace declarations in scope inside the item
 	open  []openElt // currently open elements
 	dec   []byte    // decoded text and attribute values handed out by views
+
+	// view is what Element views read while the item is current. It lives
+	// here, not in the Decoder, so that an idle decoder (which holds no
+	// tape) is small: a connection waiting for input costs less.
+	view doc
 }
 
 type openElt struct {
@@ -102,6 +107,7 @@ func putTape(t *tape) {
 		return
 	}
 	t.toks, t.attrs, t.ns, t.open, t.dec = t.toks[:0], t.attrs[:0], t.ns[:0], t.open[:0], t.dec[:0]
+	t.view = doc{} // pooled, it must not keep the caller's bytes alive
 	tapePool.Put(t)
 }
 
