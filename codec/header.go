@@ -9,6 +9,9 @@ type Header struct {
 	plen  uint16
 	attrs []attr
 	dec   []byte // decoded attribute values handed out
+	// compact is set by Decoder.CompactHeader: the raw tag and the
+	// attributes are gone.
+	compact bool
 }
 
 // keepHeader copies a completed header item out of the caller's bytes: the
@@ -22,6 +25,7 @@ func (d *Decoder) keepHeader(buf []byte) {
 	h.qlen, h.plen = el.qlen, el.plen
 	h.attrs = append(h.attrs[:0], t.attrs...)
 	h.dec = h.dec[:0]
+	h.compact = false
 	d.hdrNS = d.hdrNS[:0]
 	for _, e := range t.ns {
 		switch e.uri.src {
@@ -51,8 +55,13 @@ func (h *Header) Prefix() []byte {
 	return h.d.hdrBuf[1 : 1+int(h.plen)]
 }
 
-// Raw is the header's start tag as received.
-func (h *Header) Raw() []byte { return h.d.hdrBuf[:h.n] }
+// Raw is the header's start tag as received (nil after CompactHeader).
+func (h *Header) Raw() []byte {
+	if h.compact {
+		return nil
+	}
+	return h.d.hdrBuf[:h.n]
+}
 
 // ContentNS is the default namespace the header declares (jabber:client,
 // jabber:server, jabber:component:accept), or nil.

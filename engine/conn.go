@@ -271,6 +271,7 @@ func (c *conn) feed(p []byte) int {
 		switch ev {
 		case codec.EventStreamStart:
 			c.sess.HandleHeader(c.dec.Header())
+			c.dec.CompactHeader() // streams read the header only while handling it
 		case codec.EventElement:
 			c.sess.HandleElement(c.dec.Element())
 		case codec.EventStreamEnd:

@@ -310,6 +310,8 @@ func (q quietLogger) Fatalf(f string, a ...any) {
 // methods run on the connection's event loop. *session.Session is the
 // client stream; engine/component has the XEP-0114 stream.
 type Stream interface {
+	// HandleHeader gets the stream header, valid during the call only
+	// (the connection compacts it afterwards, see codec.CompactHeader).
 	HandleHeader(h *codec.Header)
 	HandleElement(e codec.Element)
 	HandleStreamEnd()
