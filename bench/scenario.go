@@ -41,7 +41,7 @@ type Scenario interface {
 // Scenarios returns every scenario, by name.
 func Scenarios() map[string]Scenario {
 	m := map[string]Scenario{}
-	for _, s := range []Scenario{registerScenario{}, loginScenario{}, idleScenario{}, msgScenario{}, presenceScenario{}} {
+	for _, s := range []Scenario{registerScenario{}, loginScenario{}, idleScenario{}, msgScenario{}, presenceScenario{}, boshScenario{}} {
 		m[s.Name()] = s
 	}
 	return m

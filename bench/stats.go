@@ -191,6 +191,9 @@ type Result struct {
 	Failures map[string]int64 `json:"failures,omitempty"`
 	// Latency of the scenario's unit of work (a login, a delivery).
 	Latency *Histogram `json:"latency,omitempty"`
+	// Hists are further latency histograms by name (a mixed run's login
+	// and presence latencies); they merge like Latency.
+	Hists map[string]*Histogram `json:"hists,omitempty"`
 	// Start and End bound the measured phase (logins, sending).
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
@@ -224,6 +227,9 @@ func (r *Result) Merge(o *Result) {
 		}
 		r.Latency.Merge(o.Latency)
 	}
+	for k, h := range o.Hists {
+		r.AddHistogram(k, h)
+	}
 	if !o.Start.IsZero() && (r.Start.IsZero() || o.Start.Before(r.Start)) {
 		r.Start = o.Start
 	}
@@ -231,6 +237,23 @@ func (r *Result) Merge(o *Result) {
 		r.End = o.End
 	}
 }
+
+// AddHistogram merges h into the histogram called name.
+func (r *Result) AddHistogram(name string, h *Histogram) {
+	if h == nil || h.h == nil {
+		return
+	}
+	if r.Hists == nil {
+		r.Hists = make(map[string]*Histogram)
+	}
+	if r.Hists[name] == nil {
+		r.Hists[name] = NewHistogram()
+	}
+	r.Hists[name].Merge(h)
+}
+
+// Hist returns the histogram called name, or nil.
+func (r *Result) Hist(name string) *Histogram { return r.Hists[name] }
 
 // Elapsed is the measured phase's length.
 func (r *Result) Elapsed() time.Duration {

@@ -213,6 +213,19 @@ func TestEndToEnd(t *testing.T) {
 	}
 	t.Logf("presence, 40 users x 6 contacts, 1 s: %d delivered, %v/s, p99 %.2f ms, server CPU %v s/100k",
 		r.Counts["received"], r.Metrics["deliveries_per_s"], r.Latency["p99_ms"], r.Metrics["server_cpu_per_100k_deliveries"])
+	// bosh: 30 held sessions, 5 of them echoing to TCP partners; the
+	// accounts come from the provisioning API.
+	r = xmppbench(t, "bosh", "--server", addr, "--bosh", "http://"+srv.http+"/http-bind", "--api", api, "--user-prefix", "bo",
+		"--users", "30", "--pairs", "5", "--duration", "1s", "--pid", pidArg)
+	if r.Counts["sessions_alive"] != 30 || r.Counts["received"] == 0 || r.Counts["lost"] != 0 || r.Latency["count"] == 0 {
+		t.Fatalf("bosh: %+v", r)
+	}
+	if _, ok := r.Metrics["server_bytes_per_session"]; !ok {
+		t.Errorf("bosh: no RSS per session: %+v", r.Metrics)
+	}
+	t.Logf("bosh, 30 sessions, 5 echo pairs, 1 s: %d round trips, p99 %.2f ms, %v B/session",
+		r.Counts["received"], r.Latency["p99_ms"], r.Metrics["server_bytes_per_session"])
+
 	// presence: in-band registration and subscription handshakes.
 	r = xmppbench(t, "presence", "--server", addr, "--user-prefix", "pib", "--users", "12", "--contacts", "4",
 		"--presence-interval", "200ms", "--duration", "500ms")
@@ -228,7 +241,7 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{nil, 2, "usage: xmppbench SCENARIO"},
-		{[]string{"--help"}, 0, "Scenarios: idle, login, msg, presence, register"},
+		{[]string{"--help"}, 0, "Scenarios: bosh, idle, login, msg, presence, register"},
 		{[]string{"fly"}, 2, "unknown scenario"},
 		{[]string{"msg"}, 2, "--pairs"},
 		{[]string{"login", "--users", "1", "--mech", "DIGEST-MD5"}, 2, "mech"},
