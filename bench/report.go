@@ -33,6 +33,18 @@ type Report struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// OK: no failures, no loss.
 	OK bool `json:"ok"`
+
+	// Hist is the merged latency histogram, for charts.
+	Hist *Histogram `json:"-"`
+	// Trace is the server's RSS against the progress count, sampled a few
+	// times a second when RunOptions.Trace is set, for charts.
+	Trace []TracePoint `json:"-"`
+}
+
+// TracePoint is one sample of a trace.
+type TracePoint struct {
+	Done int64 // progress units done (sessions up, for idle and bosh)
+	RSS  int64 // server RSS, bytes
 }
 
 // Metric is one named number.

@@ -56,6 +56,9 @@ type RunOptions struct {
 	// Progress, when set, is called a few times a second with the units
 	// done and the total (0 when unknown).
 	Progress func(done, total int64)
+	// Trace: with PID, sample the server's RSS against the progress count
+	// a few times a second into Report.Trace (for --plot).
+	Trace bool
 }
 
 // Shards is the number of shards a run uses.
@@ -137,13 +140,19 @@ func Run(ctx context.Context, o RunOptions) (*Report, error) {
 	}
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
+	var trace []TracePoint
 	report := func() {
+		var sum int64
+		for _, p := range progress {
+			sum += p
+		}
 		if o.Progress != nil {
-			var sum int64
-			for _, p := range progress {
-				sum += p
-			}
 			o.Progress(sum, total)
+		}
+		if o.Trace && o.PID > 0 {
+			if st, err := ReadProc(o.PID); err == nil {
+				trace = append(trace, TracePoint{Done: sum, RSS: st.RSS})
+			}
 		}
 	}
 	for live := len(links); live > 0; {
@@ -201,6 +210,8 @@ func Run(ctx context.Context, o RunOptions) (*Report, error) {
 		Latency:  merged.Latency.Summary(),
 		Samples:  samples,
 		Warnings: warnings,
+		Hist:     merged.Latency,
+		Trace:    trace,
 	}
 	if rep.Counts == nil {
 		rep.Counts = map[string]int64{}

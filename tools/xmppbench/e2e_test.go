@@ -131,7 +131,8 @@ type result struct {
 
 func xmppbench(t *testing.T, args ...string) result {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
+	var stdout bytes.Buffer
+	var stderr lockedBuffer // worker processes' stderr is copied in concurrently
 	code := run(append(args, "--quiet"), &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("xmppbench %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, stdout.String(), stderr.String())
@@ -145,6 +146,24 @@ func xmppbench(t *testing.T, args ...string) result {
 		t.Fatalf("xmppbench %s: not ok: %s", strings.Join(args, " "), line)
 	}
 	return r
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestEndToEnd(t *testing.T) {
@@ -174,9 +193,15 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("login over STARTTLS with SCRAM: %+v", r)
 	}
 
-	r = xmppbench(t, "idle", "--server", addr, "--users", "50", "--duration", "500ms", "--pid", pidArg)
+	plots := t.TempDir()
+	r = xmppbench(t, "idle", "--server", addr, "--users", "50", "--duration", "500ms", "--pid", pidArg, "--rate", "100", "--plot", plots)
 	if r.Counts["sessions_alive"] != 50 {
 		t.Fatalf("idle: %+v", r)
+	}
+	for _, f := range []string{"idle-latency-cdf.svg", "idle-latency-cdf.png", "idle-rss.png"} {
+		if st, err := os.Stat(filepath.Join(plots, f)); err != nil || st.Size() == 0 {
+			t.Errorf("idle --plot: %s: %v", f, err)
+		}
 	}
 	if _, ok := r.Metrics["server_bytes_per_session"]; !ok {
 		t.Errorf("idle: no RSS per session: %+v", r.Metrics)

@@ -127,7 +127,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.ChatFraction, "chat-fraction", 0.1, "fraction of the users chatting in pairs (mixed)")
 	fs.DurationVar(&cfg.ChatInterval, "chat-interval", time.Second, "a chatting user sends one message per interval (mixed)")
 	fs.Float64Var(&cfg.ChurnRate, "churn-rate", 0, "logouts, each followed by a new login, per second, whole run (mixed)")
-	_ = fs.String("plot", "", "write charts of the run (latency CDF, RSS against sessions) to `DIR`")
+	plotDir := fs.String("plot", "", "write charts of the run (latency CDF, RSS against sessions) to `DIR`")
 
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
@@ -171,7 +171,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	opts := bench.RunOptions{Scenario: sc, Config: cfg, Procs: *procs, PID: *pid}
+	opts := bench.RunOptions{Scenario: sc, Config: cfg, Procs: *procs, PID: *pid, Trace: *plotDir != ""}
 	if n := bench.Shards(sc, &cfg, *procs); n > 1 {
 		exe, err := os.Executable()
 		if err != nil {
@@ -207,6 +207,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := writeMarkdown(rep, *markdown, stdout); err != nil {
 			fmt.Fprintln(stderr, "xmppbench:", err)
 			return 3
+		}
+	}
+	if *plotDir != "" {
+		files, err := bench.WritePlots(*plotDir, rep)
+		if err != nil {
+			fmt.Fprintln(stderr, "xmppbench: --plot:", err)
+			return 3
+		}
+		for _, f := range files {
+			fmt.Fprintln(stderr, "xmppbench: wrote", f)
 		}
 	}
 	if !rep.OK {
