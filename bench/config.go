@@ -119,6 +119,9 @@ type Config struct {
 	// PresenceInterval: each user changes its presence once per interval
 	// (presence, mixed).
 	PresenceInterval time.Duration `json:"presence_interval,omitempty"`
+	// ChatFraction, ChatInterval and ChurnRate are for the mixed scenario,
+	// which is not written yet; no flag sets them.
+	//
 	// ChatFraction of the users chat in pairs (mixed).
 	ChatFraction float64 `json:"chat_fraction,omitempty"`
 	// ChatInterval: each chatting user sends one message per interval (mixed).

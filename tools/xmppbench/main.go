@@ -21,9 +21,6 @@
 //	bosh      hold --users BOSH sessions (--bosh URL) for --duration, with
 //	          --pairs of them echoing messages to TCP partners; server RSS
 //	          per session, BOSH<->TCP round-trip latency
-//	mixed     a messenger's day for --duration: --users online, a
-//	          --chat-fraction chatting in pairs, presence changes every
-//	          --presence-interval, --churn-rate logouts and logins per second
 //
 // --plot DIR writes charts of the run (latency CDF, server RSS against
 // sessions) as SVG and PNG.
@@ -67,7 +64,6 @@ Scenarios: %s
   msg       --pairs pairs exchange chat messages for --duration, --window in flight per sender
   presence  --users with mutual rosters of --contacts change presence every --presence-interval
   bosh      hold --users BOSH sessions at --bosh for --duration; --pairs echo to TCP partners
-  mixed     --users online for --duration: --chat-fraction chatting, presence changes, --churn-rate
 
 Accounts are --user-prefix0 .. --user-prefixN-1 with --password; create them
 with "register" first. Output: one JSON line on stdout.
@@ -120,13 +116,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	procs := fs.Int("procs", 1, "worker processes (more are added to keep each under 15,000 sockets)")
 	markdown := fs.String("markdown", "", "also write the result as a Markdown table to `FILE` (- for stdout)")
 	quiet := fs.Bool("quiet", false, "no progress display")
-	fs.StringVar(&cfg.API, "api", "", "provisioning API `URL` of the server (http://127.0.0.1:5281) to create accounts and rosters with (presence, mixed); in band when empty")
+	fs.StringVar(&cfg.API, "api", "", "provisioning API `URL` of the server (http://127.0.0.1:5281) to create accounts (presence, bosh) and rosters (presence) with; in band when empty")
 	fs.StringVar(&cfg.BOSH, "bosh", "http://127.0.0.1:5280/http-bind", "BOSH endpoint `URL` (bosh)")
-	fs.IntVar(&cfg.Contacts, "contacts", 0, "roster size: mutual contacts per user (presence, mixed)")
-	fs.DurationVar(&cfg.PresenceInterval, "presence-interval", time.Second, "each user changes presence once per interval (presence, mixed)")
-	fs.Float64Var(&cfg.ChatFraction, "chat-fraction", 0.1, "fraction of the users chatting in pairs (mixed)")
-	fs.DurationVar(&cfg.ChatInterval, "chat-interval", time.Second, "a chatting user sends one message per interval (mixed)")
-	fs.Float64Var(&cfg.ChurnRate, "churn-rate", 0, "logouts, each followed by a new login, per second, whole run (mixed)")
+	fs.IntVar(&cfg.Contacts, "contacts", 0, "roster size: mutual contacts per user (presence)")
+	fs.DurationVar(&cfg.PresenceInterval, "presence-interval", time.Second, "each user changes presence once per interval (presence)")
 	plotDir := fs.String("plot", "", "write charts of the run (latency CDF, RSS against sessions) to `DIR`")
 
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
