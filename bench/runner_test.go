@@ -129,9 +129,15 @@ func TestMsgCountsBounces(t *testing.T) {
 	if err := m.send(x, 2); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
+	// Wait (bounded) for the two bounces rather than for a guessed time.
+	deadline := time.Now().Add(10 * time.Second)
+	for m.fails.Map()["message:service-unavailable"] < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no bounces within 10s: %v", m.fails.Map())
+		}
+		time.Sleep(5 * time.Millisecond) // polling a counter, bounded above
+	}
 	m.stopped.Store(true)
-	time.Sleep(50 * time.Millisecond)
 	m.closing.Store(true)
 	conn.Close()
 	<-done

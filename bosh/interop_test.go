@@ -147,7 +147,7 @@ func TestStropheInterop(t *testing.T) {
 		}
 		// The held long-poll returns as soon as the message arrives, not
 		// at 'wait' (60 s).
-		time.Sleep(300 * time.Millisecond)
+		waitHeld(t, h)
 		start := time.Now()
 		tc.send("<message to='alice@localhost/strophe' type='chat' id='t1'><body>hello strophe</body></message>")
 		msg := st.expect("message", func(e stropheEvent) bool { return e.str("body") == "hello strophe" })
@@ -188,7 +188,7 @@ func TestStropheInterop(t *testing.T) {
 		}
 		st.cmd(map[string]any{"cmd": "attach", "jid": full, "sid": sid, "rid": rid})
 		st.status("ATTACHED")
-		time.Sleep(300 * time.Millisecond)
+		waitHeld(t, h)
 		tc.send("<message to='" + full + "' type='chat'><body>hello attached</body></message>")
 		st.expect("message", func(e stropheEvent) bool { return e.str("body") == "hello attached" })
 		st.cmd(map[string]any{"cmd": "send", "to": "bob@localhost/tcp", "body": "from prebind"})
@@ -208,5 +208,18 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitHeld waits until the server holds a long-poll (the client's request
+// reached the server and waits there), at most 10 s.
+func waitHeld(t *testing.T, h *httpEnv) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for h.srv.Stats.Held.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no request held within 10s")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a counter, bounded above
 	}
 }

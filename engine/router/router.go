@@ -162,33 +162,27 @@ func (r *Router) Each(fn func(Session) bool) {
 	}
 }
 
-// DeliverBare delivers a message addressed to a bare JID as RFC 6121
-// §8.5.2.1.1 says: to the available resources with the highest non-negative
-// priority (all of them when several share it). It returns how many
-// sessions took it; the caller decides what zero means (offline storage,
-// an error).
-func (r *Router) DeliverBare(bare jid.JID, stanza []byte, scratch []Session) int {
-	list := r.AppendResources(scratch[:0], bare)
+// AppendBest appends to dst the resources of bare that a message to the
+// bare JID goes to (RFC 6121 §8.5.2.1.1): the available ones with the
+// highest non-negative priority, all of them when several share it. None
+// when no resource is available with a non-negative priority.
+func (r *Router) AppendBest(dst []Session, bare jid.JID) []Session {
+	sh := r.shard(bare)
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
 	best := int8(-1)
-	for _, s := range list {
-		if ok, p := s.Available(); ok && p >= 0 && p > best {
+	for _, s := range sh.bare[bare] {
+		if ok, p := s.Available(); ok && p > best {
 			best = p
 		}
 	}
 	if best < 0 {
-		return 0
+		return dst
 	}
-	n := 0
-	for _, s := range list {
+	for _, s := range sh.bare[bare] {
 		if ok, p := s.Available(); ok && p == best {
-			b := stanza
-			if n > 0 {
-				b = append([]byte(nil), stanza...) // each session owns its copy
-			}
-			if s.Deliver(b) {
-				n++
-			}
+			dst = append(dst, s)
 		}
 	}
-	return n
+	return dst
 }

@@ -70,11 +70,11 @@ func TestBindConflictReplaces(t *testing.T) {
 	}
 }
 
-func TestDeliverBarePriority(t *testing.T) {
+func TestAppendBestPriority(t *testing.T) {
 	tests := []struct {
 		name  string
 		sess  []*fakeSession
-		wantN []int // deliveries per session
+		wantN []int // 1 when the session is chosen
 	}{
 		{"highest wins", []*fakeSession{sess("c@l/a", true, 1), sess("c@l/b", true, 5)}, []int{0, 1}},
 		{"ties all get it", []*fakeSession{sess("c@l/a", true, 3), sess("c@l/b", true, 3)}, []int{1, 1}},
@@ -88,16 +88,22 @@ func TestDeliverBarePriority(t *testing.T) {
 			for _, s := range tc.sess {
 				r.Bind(s)
 			}
-			total := r.DeliverBare(jid.MustParse("c@l"), []byte("<message/>"), nil)
+			best := r.AppendBest(nil, jid.MustParse("c@l"))
 			sum := 0
 			for i, s := range tc.sess {
-				if len(s.got) != tc.wantN[i] {
-					t.Fatalf("session %d got %d, want %d", i, len(s.got), tc.wantN[i])
+				chosen := 0
+				for _, b := range best {
+					if b == s {
+						chosen = 1
+					}
+				}
+				if chosen != tc.wantN[i] {
+					t.Fatalf("session %d chosen %d, want %d", i, chosen, tc.wantN[i])
 				}
 				sum += tc.wantN[i]
 			}
-			if total != sum {
-				t.Fatalf("DeliverBare returned %d, want %d", total, sum)
+			if len(best) != sum {
+				t.Fatalf("AppendBest returned %d sessions, want %d", len(best), sum)
 			}
 		})
 	}

@@ -163,7 +163,7 @@ func (srv *Server) blockListChanged(user jid.JID, op string, items, list []strin
 			if ok, _ := sess.Available(); ok {
 				for _, j := range items {
 					if c, err := jid.Parse(j); err == nil && srv.Serves(c.Domain()) {
-						srv.deliverAvailable(c.Bare(), sess.unavailableStanza(), nil)
+						srv.deliverAvailable(c.Bare(), sess.unavailableStanza(), sess.full, nil)
 					}
 				}
 			}

@@ -76,7 +76,7 @@ func (srv *Server) RouteExternal(e codec.Element) string {
 	case "presence":
 		switch typ {
 		case "", "unavailable", "error":
-			srv.deliverAvailable(bare, stanza, nil)
+			srv.deliverAvailable(bare, stanza, from, nil)
 		case "probe":
 			srv.goWork(func() { srv.probeFromComponent(bare, from) })
 		default:

@@ -118,19 +118,15 @@ func withDelay(raw []byte, domain string, m storage.OfflineMessage) []byte {
 	return append(b, "</message>"...)
 }
 
-// bestAvailable returns the available resource of bare with the highest
-// non-negative priority, or nil.
+// bestAvailable returns an available resource of bare with the highest
+// non-negative priority (the one offline messages go to), or nil.
 func (srv *Server) bestAvailable(bare jid.JID) *Session {
-	var best *Session
-	bestPrio := int8(-1)
-	for _, p := range srv.cfg.Router.AppendResources(nil, bare) {
-		if ok, prio := p.Available(); ok && prio > bestPrio {
-			if sess, isSess := p.(*Session); isSess {
-				best, bestPrio = sess, prio
-			}
+	for _, p := range srv.cfg.Router.AppendBest(nil, bare) {
+		if sess, ok := p.(*Session); ok {
+			return sess
 		}
 	}
-	return best
+	return nil
 }
 
 // offlineQueue is the ordered work queue for storing a user's offline

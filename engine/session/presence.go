@@ -83,14 +83,12 @@ func withTo(stanza []byte, addr string) []byte {
 	return append(b, stanza[i:]...)
 }
 
-// deliverAvailable hands stanza (addressed to each) to the available
-// resources of bare; it returns how many took it.
-func (srv *Server) deliverAvailable(bare jid.JID, stanza []byte, skip *Session) int {
+// deliverAvailable hands stanza, sent by from, (addressed to each) to the
+// available resources of bare that do not block from; it returns how many
+// took it. Callers pass from rather than have it parsed out of the stanza
+// once per recipient of a broadcast.
+func (srv *Server) deliverAvailable(bare jid.JID, stanza []byte, from jid.JID, skip *Session) int {
 	n := 0
-	var from jid.JID
-	if f := attrInTag(stanza, "from"); f != nil {
-		from, _ = jid.ParseBytes(f)
-	}
 	for _, p := range srv.cfg.Router.AppendResources(nil, bare) {
 		if ok, _ := p.Available(); !ok || p == skip {
 			continue
@@ -121,11 +119,11 @@ func (srv *Server) broadcastPresence(s *Session, stanza []byte, initial, offline
 			it := &items[i]
 			if it.Subscription.From() {
 				if c, err := jid.Parse(it.Contact); err == nil && srv.Serves(c.Domain()) && !s.Blocks(c) {
-					srv.deliverAvailable(c, stanza, nil)
+					srv.deliverAvailable(c, stanza, user, nil)
 				}
 			}
 		}
-		srv.deliverAvailable(user.Bare(), stanza, s)
+		srv.deliverAvailable(user.Bare(), stanza, user, s)
 		srv.toComponentContacts(items, user, stanza, initial)
 		if !initial {
 			return
@@ -207,11 +205,11 @@ func (srv *Server) broadcastUnavailable(full jid.JID, stanza []byte, directed ma
 		for i := range items {
 			if items[i].Subscription.From() {
 				if c, err := jid.Parse(items[i].Contact); err == nil && srv.Serves(c.Domain()) {
-					srv.deliverAvailable(c, stanza, nil)
+					srv.deliverAvailable(c, stanza, full, nil)
 				}
 			}
 		}
-		srv.deliverAvailable(full.Bare(), stanza, nil)
+		srv.deliverAvailable(full.Bare(), stanza, full, nil)
 		srv.toComponentContacts(items, full, stanza, false)
 		for addr := range directed {
 			if to, err := jid.Parse(addr); err == nil && srv.cfg.Components != nil && srv.cfg.Components.Serves(to.Domain()) {
@@ -222,7 +220,7 @@ func (srv *Server) broadcastUnavailable(full jid.JID, stanza []byte, directed ma
 						p.Deliver(withTo(stanza, addr))
 					}
 				} else {
-					srv.deliverAvailable(to, stanza, nil)
+					srv.deliverAvailable(to, stanza, full, nil)
 				}
 			}
 		}

@@ -1,11 +1,8 @@
 package session
 
 import (
-	"errors"
-
 	"xmppd/codec"
 	"xmppd/internal/jid"
-	"xmppd/storage"
 )
 
 // route handles a stanza from an established stream (RFC 6120 §8 and §10,
@@ -197,27 +194,6 @@ func (s *Session) toUser(e codec.Element, r reply, to jid.JID) {
 	}
 }
 
-// unavailableUser answers a message to a user with no available resource:
-// service-unavailable, after looking up on a worker whether the account
-// exists at all (the answer is the same, RFC 6121 §8.5.2.2; the lookup keeps
-// the door open for offline storage).
-func (s *Session) unavailableUser(r reply, bare jid.JID) {
-	users := s.srv.cfg.Store
-	ok := s.srv.goWork(func() {
-		_, err := users.User(bare.Local())
-		s.t.Post(func() {
-			if err != nil && !errors.Is(err, storage.ErrNotFound) {
-				s.sendError(r, errWait, "internal-server-error", "")
-				return
-			}
-			s.sendError(r, errCancel, "service-unavailable", "")
-		})
-	})
-	if !ok {
-		s.sendError(r, errWait, "resource-constraint", "")
-	}
-}
-
 // toAccount handles stanzas without 'to' (RFC 6120 §10.3): presence is the
 // user's own broadcast, messages go to the user's bare JID, iqs are answered
 // by the server on behalf of the account.
@@ -242,27 +218,17 @@ func (s *Session) toAccount(e codec.Element, r reply, child codec.Element) {
 // copy. It returns how many resources got it, or -1 when the recipient
 // blocks the sender (the message is then dropped).
 func (srv *Server) deliverMessageBare(bare jid.JID, stanza []byte, from jid.JID, carbon bool) int {
-	list := srv.cfg.Router.AppendResources(nil, bare)
-	best := int8(-1)
-	for _, p := range list {
+	for _, p := range srv.cfg.Router.AppendResources(nil, bare) {
 		if ps, ok := p.(*Session); ok && ps.Blocks(from) {
 			return -1
 		}
-		if ok, prio := p.Available(); ok && prio > best {
-			best = prio
-		}
-	}
-	if best < 0 {
-		return 0
 	}
 	n := 0
 	var got []jid.JID
-	for _, p := range list {
-		if ok, prio := p.Available(); ok && prio == best {
-			if p.Deliver(append([]byte(nil), stanza...)) {
-				n++
-				got = append(got, p.JID())
-			}
+	for _, p := range srv.cfg.Router.AppendBest(nil, bare) {
+		if p.Deliver(append([]byte(nil), stanza...)) {
+			n++
+			got = append(got, p.JID())
 		}
 	}
 	if carbon && n > 0 {

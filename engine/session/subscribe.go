@@ -137,7 +137,7 @@ func (srv *Server) applySubscription(ev subEvent) []subEvent {
 		case ev.outbound:
 			next = append(next, subEvent{owner: ev.other, other: ev.owner, kind: ev.kind, stanza: ev.stanza})
 		default:
-			srv.deliverAvailable(ev.owner, ev.stanza, nil)
+			srv.deliverAvailable(ev.owner, ev.stanza, ev.other, nil)
 		}
 	}
 	if res.Reply != 0 && srv.cfg.Components != nil && srv.cfg.Components.Serves(ev.other.Domain()) {
@@ -182,11 +182,11 @@ func (srv *Server) presenceOfOwner(owner, other jid.JID, available bool) {
 	if !srv.Serves(other.Domain()) && !toComponent {
 		return
 	}
-	send := func(stanza []byte) {
+	send := func(stanza []byte, from jid.JID) {
 		if toComponent {
 			comps.Deliver(other, withTo(stanza, other.String()))
 		} else {
-			srv.deliverAvailable(other, stanza, nil)
+			srv.deliverAvailable(other, stanza, from, nil)
 		}
 	}
 	for _, p := range srv.cfg.Router.AppendResources(nil, owner) {
@@ -196,10 +196,10 @@ func (srv *Server) presenceOfOwner(owner, other jid.JID, available bool) {
 		}
 		if available {
 			if lp := sess.lastPresence.Load(); lp != nil {
-				send(*lp)
+				send(*lp, sess.full)
 			}
 		} else if ok, _ := sess.Available(); ok {
-			send(sess.unavailableStanza())
+			send(sess.unavailableStanza(), sess.full)
 		}
 	}
 }
