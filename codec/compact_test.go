@@ -12,10 +12,10 @@ func TestCompactHeader(t *testing.T) {
 	if err != nil || ev != EventStreamStart {
 		t.Fatal(ev, err)
 	}
-	before := cap(d.hdrBuf)
+	before := cap(d.hdr.buf)
 	d.CompactHeader()
-	if cap(d.hdrBuf) >= before || d.Header().Raw() != nil || d.Header().To() != nil {
-		t.Fatalf("not compacted: cap %d -> %d", before, cap(d.hdrBuf))
+	if cap(d.hdr.buf) >= before || d.Header().Raw() != nil || d.Header().To() != nil {
+		t.Fatalf("not compacted: cap %d -> %d", before, cap(d.hdr.buf))
 	}
 	if string(d.Header().ContentNS()) != "jabber:client" || string(d.Header().Prefix()) != "stream" {
 		t.Fatalf("namespaces lost: %q %q", d.Header().ContentNS(), d.Header().Prefix())
@@ -45,5 +45,53 @@ func TestCompactHeader(t *testing.T) {
 	d.Reset()
 	if _, _, err := d.Next([]byte(in)); err != nil || string(d.Header().To()) != "localhost" {
 		t.Fatalf("after Reset: %v %q", err, d.Header().To())
+	}
+}
+
+// Streams with the same namespaces and prefix share one compact header; a
+// decoder that starts a new stream gets its own again and leaves the shared
+// one as it was.
+func TestCompactHeaderShared(t *testing.T) {
+	open := func(in string) *Decoder {
+		t.Helper()
+		d := NewDecoder(Limits{})
+		if ev, _, err := d.Next([]byte(in)); err != nil || ev != EventStreamStart {
+			t.Fatal(ev, err)
+		}
+		d.CompactHeader()
+		return d
+	}
+	hdr := func(to, id string) string {
+		return "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='" + to + "' id='" + id + "' version='1.0'>"
+	}
+	a, b := open(hdr("localhost", "1")), open(hdr("example.org", "22"))
+	if a.Header() != b.Header() || !a.Header().shared {
+		t.Fatal("two streams with the same namespaces do not share their compact header")
+	}
+	if c := open("<s:stream xmlns='jabber:client' xmlns:s='http://etherx.jabber.org/streams'>"); c.Header() == a.Header() {
+		t.Fatal("a different prefix shares the header")
+	}
+	if c := open("<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>"); c.Header() == a.Header() {
+		t.Fatal("a different content namespace shares the header")
+	}
+	shared := a.Header()
+	a.Reset()
+	if _, _, err := a.Next([]byte("<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='x'>")); err != nil {
+		t.Fatal(err)
+	}
+	if a.Header() == shared || string(a.Header().To()) != "x" {
+		t.Fatal("Reset kept the shared header")
+	}
+	if string(shared.ContentNS()) != "jabber:client" || string(b.Header().ContentNS()) != "jabber:client" || string(shared.Prefix()) != "stream" {
+		t.Fatalf("the shared header was written to: %q %q", shared.ContentNS(), shared.Prefix())
+	}
+	// b still decodes its stream with the shared header.
+	p := []byte("<message><body>x</body></message></stream:stream>")
+	ev, n, err := b.Next(p)
+	if err != nil || ev != EventElement || string(b.Element().NS()) != "jabber:client" {
+		t.Fatal(ev, err)
+	}
+	if ev, _, err := b.Next(p[n:]); err != nil || ev != EventStreamEnd {
+		t.Fatal(ev, err)
 	}
 }

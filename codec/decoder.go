@@ -46,7 +46,7 @@ const (
 // Decoder is a resumable XMPP stream decoder. It is not safe for concurrent
 // use; a connection owns one. Use NewDecoder or NewFragmentDecoder.
 type Decoder struct {
-	lim      Limits
+	lim      limits
 	fragment bool
 	phase    uint8
 	sawDecl  bool // the XML declaration may come once, first
@@ -55,36 +55,33 @@ type Decoder struct {
 	inItem    bool
 	kind      uint8
 	st        uint8
+	quote     byte
+	tagFlags  uint8 // 1: the current tag declares namespaces or has prefixed attributes
+	pendEnd   bool  // a self-closing stream header: the stream end comes next
+	noFast    bool  // tests: scan with the state machine alone
 	pos       int   // where scanning resumes, relative to the item's first byte
 	itemEnd   int   // set when an item completes
 	itemBase  int64 // stream offset of the item's first byte
 	cur       uint32
 	curAttr   uint32
-	quote     byte
 	attrBloom uint64 // names of the attributes seen in the current tag
-	tagFlags  uint8  // 1: the current tag declares namespaces or has prefixed attributes
 	defNS     nsRef  // the default namespace in scope
 	textTok   int32  // open text or CDATA token, or -1
 	scratch   *[]byte
 	tp        *tape
-	pendEnd   bool // a self-closing stream header: the stream end comes next
-	noFast    bool // tests: scan with the state machine alone
 	err       error
 	offset    int64 // stream bytes consumed before the current call's input
 
-	// The stream header, kept until Reset.
-	hdrBuf []byte
-	hdrNS  []nsDecl
-	hdr    Header
+	// The stream header, kept until Reset; never nil. After
+	// CompactHeader it may be shared with other decoders (hdr.shared).
+	hdr *Header
 }
 
 // NewDecoder returns a decoder for an XMPP stream: an optional XML
 // declaration, the stream header, top-level elements, and the stream end.
 // Zero fields of lim take their defaults.
 func NewDecoder(lim Limits) *Decoder {
-	d := &Decoder{lim: lim.EnsureDefaults(), textTok: -1}
-	d.hdr.d = d
-	return d
+	return &Decoder{lim: lim.compact(), textTok: -1, hdr: new(Header)}
 }
 
 // NewFragmentDecoder returns a decoder that yields every complete top-level
@@ -92,18 +89,27 @@ func NewDecoder(lim Limits) *Decoder {
 // stanzas). Unprefixed elements without a declaration of their own are in
 // defaultNS.
 func NewFragmentDecoder(lim Limits, defaultNS string) *Decoder {
-	d := &Decoder{lim: lim.EnsureDefaults(), fragment: true, phase: phaseStream, textTok: -1}
-	d.hdr.d = d
+	d := &Decoder{lim: lim.compact(), fragment: true, phase: phaseStream, textTok: -1, hdr: new(Header)}
 	d.setFragmentNS(defaultNS)
 	return d
 }
 
 func (d *Decoder) setFragmentNS(ns string) {
-	d.hdrBuf = append(d.hdrBuf[:0], ns...)
-	d.hdrNS = d.hdrNS[:0]
+	h := d.ownHeader()
+	h.buf = append(h.buf[:0], ns...)
+	h.ns = h.ns[:0]
 	if ns != "" {
-		d.hdrNS = append(d.hdrNS, nsDecl{isDef: true, uri: nsRef{n: uint32(len(ns)), src: srcHeader}})
+		h.ns = append(h.ns, nsDecl{isDef: true, uri: nsRef{n: uint32(len(ns)), src: srcHeader}})
 	}
+}
+
+// ownHeader returns the decoder's header, first replacing a shared one
+// (interned by CompactHeader, read by other decoders) with its own.
+func (d *Decoder) ownHeader() *Header {
+	if d.hdr.shared {
+		d.hdr = new(Header)
+	}
+	return d.hdr
 }
 
 // Reset prepares the decoder for a new stream on the same connection, as
@@ -113,12 +119,16 @@ func (d *Decoder) Reset() {
 	d.inItem = false
 	d.release()
 	fragNS := ""
-	if d.fragment && len(d.hdrNS) > 0 {
-		fragNS = string(d.hdrBuf)
+	if d.fragment && len(d.hdr.ns) > 0 {
+		fragNS = string(d.hdr.buf)
 	}
-	hdrBuf, hdrNS, hdrAttrs, hdrDec := d.hdrBuf[:0], d.hdrNS[:0], d.hdr.attrs[:0], d.hdr.dec[:0]
-	*d = Decoder{lim: d.lim, fragment: d.fragment, noFast: d.noFast, textTok: -1, hdrBuf: hdrBuf, hdrNS: hdrNS}
-	d.hdr = Header{d: d, attrs: hdrAttrs, dec: hdrDec}
+	h := d.hdr
+	if h.shared {
+		h = new(Header)
+	} else {
+		*h = Header{buf: h.buf[:0], ns: h.ns[:0], attrs: h.attrs[:0], dec: h.dec[:0]}
+	}
+	*d = Decoder{lim: d.lim, fragment: d.fragment, noFast: d.noFast, textTok: -1, hdr: h}
 	if d.fragment {
 		d.phase = phaseStream
 		d.setFragmentNS(fragNS)
@@ -126,7 +136,7 @@ func (d *Decoder) Reset() {
 }
 
 // Header returns the stream header. It stays valid until Reset.
-func (d *Decoder) Header() *Header { return &d.hdr }
+func (d *Decoder) Header() *Header { return d.hdr }
 
 // Element returns the element Next just reported. It, and every slice taken
 // from it, is valid until the next call to Next or Reset.
@@ -231,9 +241,9 @@ func (d *Decoder) failItem(cond Condition, reason string, pos int) error {
 
 func (d *Decoder) itemLimit() int {
 	if d.kind == itemElement {
-		return d.lim.MaxStanzaSize
+		return int(d.lim.MaxStanzaSize)
 	}
-	return d.lim.MaxHeaderSize
+	return int(d.lim.MaxHeaderSize)
 }
 
 // limitFor is the size limit of an item whose kind is not known yet, from
@@ -243,9 +253,9 @@ func (d *Decoder) itemLimit() int {
 // to MaxStanzaSize when it arrives in several.
 func (d *Decoder) limitFor(c byte) int {
 	if c == '?' || c == '!' || c == '/' || (!d.fragment && d.phase == phaseProlog) {
-		return d.lim.MaxHeaderSize
+		return int(d.lim.MaxHeaderSize)
 	}
-	return d.lim.MaxStanzaSize
+	return int(d.lim.MaxStanzaSize)
 }
 
 // Next decodes the next event from p, which continues the bytes given to
@@ -429,7 +439,7 @@ func (d *Decoder) finishItem(buf []byte) Event {
 	}
 	t := d.tp
 	v := &t.view // field by field, every one a view reads
-	v.buf, v.toks, v.attrs, v.hdr, v.tp = buf, t.toks, t.attrs, d.hdrBuf, t
-	v.src[srcItem], v.src[srcHeader], v.src[srcXML], v.src[srcDec] = buf, d.hdrBuf, xmlNSBytes, t.dec
+	v.buf, v.toks, v.attrs, v.hdr, v.tp = buf, t.toks, t.attrs, d.hdr.buf, t
+	v.src[srcItem], v.src[srcHeader], v.src[srcXML], v.src[srcDec] = buf, d.hdr.buf, xmlNSBytes, t.dec
 	return EventElement
 }

@@ -99,7 +99,7 @@ fast:
 				}
 				acc |= cl
 			}
-			if uint(i) >= uint(n) || buf[i] >= utf8.RuneSelf || i-pos-1 > d.lim.MaxNameLen {
+			if uint(i) >= uint(n) || buf[i] >= utf8.RuneSelf || i-pos-1 > int(d.lim.MaxNameLen) {
 				break
 			}
 			colon := 0
@@ -109,7 +109,7 @@ fast:
 				}
 			}
 			cur := len(t.toks)
-			if len(t.open) >= d.lim.MaxDepth || cur >= d.lim.MaxNodes {
+			if len(t.open) >= int(d.lim.MaxDepth) || cur >= int(d.lim.MaxNodes) {
 				break
 			}
 			qlen := i - pos - 1
@@ -124,7 +124,7 @@ fast:
 			flagged, empty := res&(tagXmlns|tagPrefixed), res&alEmpty != 0
 			// The token once the tag is whole, in one assignment.
 			if cur == cap(t.toks) {
-				t.growToks(d.lim.MaxNodes)
+				t.growToks(int(d.lim.MaxNodes))
 			}
 			toks := t.toks[:cur+1] // in a local: el needs no bounds check
 			el := &toks[cur]
@@ -193,11 +193,11 @@ fast:
 			}
 		}
 		k := len(t.toks)
-		if k >= d.lim.MaxNodes {
+		if k >= int(d.lim.MaxNodes) {
 			break
 		}
 		if k == cap(t.toks) {
-			t.growToks(d.lim.MaxNodes)
+			t.growToks(int(d.lim.MaxNodes))
 		}
 		toks := t.toks[:k+1]
 		t.toks = toks
@@ -234,10 +234,10 @@ func lowerLen(w uint64) int {
 // tape back). A function of its own because it is a loop with little
 // state: inside scanFast, its values competed for registers with the
 // whole scanner's, and were spilled and reloaded on every attribute.
-func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
+func (t *tape) attrList(buf []byte, i int, lim *limits) (int, int, uint8) {
 	n := len(buf)
 	first := len(t.attrs)
-	attrMax := min(first+lim.MaxAttrs, lim.MaxNodes) // MaxAttrs, and MaxNodes for the tree
+	attrMax := min(first+int(lim.MaxAttrs), int(lim.MaxNodes)) // MaxAttrs, and MaxNodes for the tree
 	var bloom uint64
 	var flagged uint8
 	xmlnsAt := 0
@@ -285,7 +285,7 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 			break
 		}
 		ql := i - as
-		if ql > lim.MaxNameLen {
+		if ql > int(lim.MaxNameLen) {
 			break
 		}
 		colon := 0
@@ -319,7 +319,7 @@ func (t *tape) attrList(buf []byte, i int, lim *Limits) (int, int, uint8) {
 		// that little is live across the call (every register is lost
 		// in it); if the value fails, the caller rolls the tape back.
 		if k == cap(t.attrs) {
-			t.growAttrs(lim.MaxNodes)
+			t.growAttrs(int(lim.MaxNodes))
 		}
 		// Resliced in a local, so that the store and the pointer kept
 		// for after the call need no bounds check.

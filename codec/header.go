@@ -3,8 +3,9 @@ package codec
 // Header is the stream header (RFC 6120 §4.7). It is valid until the
 // decoder's Reset.
 type Header struct {
-	d     *Decoder
-	n     int // raw header bytes at the front of d.hdrBuf
+	buf   []byte   // the raw tag, then decoded namespace values
+	ns    []nsDecl // the header's namespace declarations, into buf
+	n     int      // raw header bytes at the front of buf
 	qlen  uint16
 	plen  uint16
 	attrs []attr
@@ -12,6 +13,9 @@ type Header struct {
 	// compact is set by Decoder.CompactHeader: the raw tag and the
 	// attributes are gone.
 	compact bool
+	// shared: an interned compact header that many decoders point to;
+	// it is never written again (see intern).
+	shared bool
 }
 
 // keepHeader copies a completed header item out of the caller's bytes: the
@@ -19,14 +23,14 @@ type Header struct {
 func (d *Decoder) keepHeader(buf []byte) {
 	t := d.tp
 	el := t.toks[0]
-	d.hdrBuf = append(append(d.hdrBuf[:0], buf...), t.dec...)
-	h := &d.hdr
+	h := d.ownHeader()
+	h.buf = append(append(h.buf[:0], buf...), t.dec...)
 	h.n = len(buf)
 	h.qlen, h.plen = el.qlen, el.plen
 	h.attrs = append(h.attrs[:0], t.attrs...)
 	h.dec = h.dec[:0]
 	h.compact = false
-	d.hdrNS = d.hdrNS[:0]
+	h.ns = h.ns[:0]
 	for _, e := range t.ns {
 		switch e.uri.src {
 		case srcItem:
@@ -35,7 +39,7 @@ func (d *Decoder) keepHeader(buf []byte) {
 			e.uri.src = srcHeader
 			e.uri.off += uint32(len(buf))
 		}
-		d.hdrNS = append(d.hdrNS, e)
+		h.ns = append(h.ns, e)
 	}
 }
 
@@ -44,7 +48,7 @@ func (h *Header) qname() []byte {
 	if h.n == 0 {
 		return nil
 	}
-	return h.d.hdrBuf[1 : 1+int(h.qlen)]
+	return h.buf[1 : 1+int(h.qlen)]
 }
 
 // Prefix is the stream namespace prefix, usually "stream".
@@ -52,7 +56,7 @@ func (h *Header) Prefix() []byte {
 	if h.plen == 0 {
 		return nil
 	}
-	return h.d.hdrBuf[1 : 1+int(h.plen)]
+	return h.buf[1 : 1+int(h.plen)]
 }
 
 // Raw is the header's start tag as received (nil after CompactHeader).
@@ -60,15 +64,15 @@ func (h *Header) Raw() []byte {
 	if h.compact {
 		return nil
 	}
-	return h.d.hdrBuf[:h.n]
+	return h.buf[:h.n]
 }
 
 // ContentNS is the default namespace the header declares (jabber:client,
 // jabber:server, jabber:component:accept), or nil.
 func (h *Header) ContentNS() []byte {
-	for i := len(h.d.hdrNS) - 1; i >= 0; i-- {
-		if e := h.d.hdrNS[i]; e.isDef {
-			return refBytes(e.uri, nil, h.d.hdrBuf, nil)
+	for i := len(h.ns) - 1; i >= 0; i-- {
+		if e := h.ns[i]; e.isDef {
+			return refBytes(e.uri, nil, h.buf, nil)
 		}
 	}
 	return nil
@@ -77,7 +81,7 @@ func (h *Header) ContentNS() []byte {
 // Attr returns the decoded value of the attribute with qualified name qname
 // ("to", "version", "xml:lang"), or nil when it is absent.
 func (h *Header) Attr(qname string) []byte {
-	raw := h.d.hdrBuf
+	raw := h.buf
 	for i := range h.attrs {
 		a := &h.attrs[i]
 		if a.decl == 0 && string(raw[a.start:a.start+uint32(a.qlen)]) == qname {

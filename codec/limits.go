@@ -64,6 +64,21 @@ func (l Limits) EnsureDefaults() Limits {
 	return l
 }
 
+// limits is Limits as a decoder keeps them, with defaults applied: 24
+// bytes instead of 48, because every connection has a decoder.
+type limits struct {
+	MaxStanzaSize, MaxHeaderSize, MaxDepth, MaxAttrs, MaxNameLen, MaxNodes int32
+}
+
+// compact returns l with its defaults, as int32s. Every valid limit fits
+// (Validate); an invalid one is clamped to what is valid or to -1, which
+// refuses everything, never to something laxer.
+func (l Limits) compact() limits {
+	l = l.EnsureDefaults()
+	c := func(v int) int32 { return int32(max(min(v, maxStanzaLimit), -1)) }
+	return limits{c(l.MaxStanzaSize), c(l.MaxHeaderSize), c(l.MaxDepth), c(l.MaxAttrs), c(l.MaxNameLen), c(l.MaxNodes)}
+}
+
 // Validate reports a limit outside what the decoder can represent.
 func (l Limits) Validate() error {
 	switch {

@@ -140,7 +140,7 @@ func (d *Decoder) declURI(buf []byte, a *attr) nsRef {
 // nsBytes returns the bytes of a namespace reference while an item is being
 // scanned.
 func (d *Decoder) nsBytes(buf []byte, r nsRef) []byte {
-	return refBytes(r, buf, d.hdrBuf, d.tp.dec)
+	return refBytes(r, buf, d.hdr.buf, d.tp.dec)
 }
 
 var xmlNSBytes = []byte(nsXML)
@@ -166,9 +166,9 @@ func (d *Decoder) lookupDefault() nsRef {
 			return t.ns[i].uri
 		}
 	}
-	for i := len(d.hdrNS) - 1; i >= 0; i-- {
-		if d.hdrNS[i].isDef {
-			return d.hdrNS[i].uri
+	for i := len(d.hdr.ns) - 1; i >= 0; i-- {
+		if d.hdr.ns[i].isDef {
+			return d.hdr.ns[i].uri
 		}
 	}
 	return nsRef{}
@@ -182,9 +182,9 @@ func (d *Decoder) lookupPrefix(buf, prefix []byte) (nsRef, bool) {
 			return e.uri, true
 		}
 	}
-	for i := len(d.hdrNS) - 1; i >= 0; i-- {
-		e := &d.hdrNS[i]
-		if !e.isDef && bytes.Equal(d.hdrBuf[e.poff:e.poff+uint32(e.plen)], prefix) {
+	for i := len(d.hdr.ns) - 1; i >= 0; i-- {
+		e := &d.hdr.ns[i]
+		if !e.isDef && bytes.Equal(d.hdr.buf[e.poff:e.poff+uint32(e.plen)], prefix) {
 			return e.uri, true
 		}
 	}

@@ -88,7 +88,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 		case stXMLDecl:
 			j := bytes.Index(buf[pos:], []byte("?>"))
 			if j < 0 {
-				if len(buf) > d.lim.MaxHeaderSize {
+				if len(buf) > int(d.lim.MaxHeaderSize) {
 					return false, d.failItem(PolicyViolation, "XML declaration too long", pos)
 				}
 				if len(buf)-1 > pos {
@@ -140,14 +140,14 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 					return false, err
 				}
 				pos += len(cdataOpen)
-				t.pushTok(tok{kind: tkCDATA, start: uint32(pos), end: uint32(pos)}, d.lim.MaxNodes)
+				t.pushTok(tok{kind: tkCDATA, start: uint32(pos), end: uint32(pos)}, int(d.lim.MaxNodes))
 				d.textTok = int32(len(t.toks) - 1)
 				d.st = stCDATA
 			case '?':
 				return false, d.failItem(RestrictedXML, "processing instruction", pos)
 			default:
 				end, colon, complete, ok := scanName(buf, pos+1)
-				if end-pos-1 > d.lim.MaxNameLen {
+				if end-pos-1 > int(d.lim.MaxNameLen) {
 					return false, d.failItem(PolicyViolation, "element name too long", pos)
 				}
 				if !complete {
@@ -157,7 +157,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 				if !ok {
 					return false, d.failItem(NotWellFormed, "invalid element name", pos+1)
 				}
-				if d.kind == itemElement && len(t.open) >= d.lim.MaxDepth {
+				if d.kind == itemElement && len(t.open) >= int(d.lim.MaxDepth) {
 					return false, d.failItem(PolicyViolation, "elements nested too deeply", pos)
 				}
 				if err := d.addNode(pos); err != nil {
@@ -172,7 +172,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 					qlen:  uint16(end - pos - 1),
 					plen:  uint16(colon),
 					attr:  uint32(len(t.attrs)),
-				}, d.lim.MaxNodes)
+				}, int(d.lim.MaxNodes))
 				pos = end
 				d.st = stInTag
 			}
@@ -223,7 +223,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 					return false, d.failItem(NotWellFormed, "attributes must be separated by white space", pos)
 				}
 				end, colon, complete, ok := scanName(buf, pos)
-				if end-pos > d.lim.MaxNameLen {
+				if end-pos > int(d.lim.MaxNameLen) {
 					return false, d.failItem(PolicyViolation, "attribute name too long", pos)
 				}
 				if !complete {
@@ -234,14 +234,14 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 					return false, d.failItem(NotWellFormed, "invalid attribute name", pos)
 				}
 				el := &t.toks[d.cur]
-				if len(t.attrs)-int(el.attr) >= d.lim.MaxAttrs {
+				if len(t.attrs)-int(el.attr) >= int(d.lim.MaxAttrs) {
 					return false, d.failItem(PolicyViolation, "too many attributes", pos)
 				}
-				if len(t.attrs) >= d.lim.MaxNodes {
+				if len(t.attrs) >= int(d.lim.MaxNodes) {
 					return false, d.failItem(PolicyViolation, "too many attributes in one element tree", pos)
 				}
 				d.curAttr = uint32(len(t.attrs))
-				t.pushAttr(attr{start: uint32(pos), qlen: uint16(end - pos), plen: uint16(colon)}, d.lim.MaxNodes)
+				t.pushAttr(attr{start: uint32(pos), qlen: uint16(end - pos), plen: uint16(colon)}, int(d.lim.MaxNodes))
 				if colon != 0 || (end-pos == 5 && string(buf[pos:end]) == "xmlns") {
 					d.tagFlags = 1 // the tag has declarations or prefixed attributes
 				}
@@ -333,7 +333,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 						if err := d.addNode(pos); err != nil {
 							return false, err
 						}
-						t.pushTok(tok{kind: tkText, start: uint32(pos)}, d.lim.MaxNodes)
+						t.pushTok(tok{kind: tkText, start: uint32(pos)}, int(d.lim.MaxNodes))
 						d.textTok = int32(len(t.toks) - 1)
 					}
 					tt := &t.toks[d.textTok]
@@ -354,7 +354,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 						if err := d.addNode(pos); err != nil {
 							return false, err
 						}
-						t.pushTok(tok{kind: tkText, start: uint32(pos)}, d.lim.MaxNodes)
+						t.pushTok(tok{kind: tkText, start: uint32(pos)}, int(d.lim.MaxNodes))
 						d.textTok = int32(len(t.toks) - 1)
 					}
 					tt := &t.toks[d.textTok]
@@ -420,7 +420,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 				}
 			}
 			end, _, complete, ok := scanName(buf, pos+2)
-			if end-pos-2 > d.lim.MaxNameLen {
+			if end-pos-2 > int(d.lim.MaxNameLen) {
 				return false, d.failItem(PolicyViolation, "element name too long", pos)
 			}
 			if !complete {
@@ -481,7 +481,7 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 // error offset was d.pos, where scanning last stopped, which depended on how
 // the input had been split.)
 func (d *Decoder) addNode(pos int) error {
-	if len(d.tp.toks) >= d.lim.MaxNodes {
+	if len(d.tp.toks) >= int(d.lim.MaxNodes) {
 		return d.failItem(PolicyViolation, "too many nodes in one element", pos)
 	}
 	return nil

@@ -47,11 +47,25 @@ const (
 
 type entry struct {
 	deadline   int64 // ns since origin
-	fn         func()
+	h          Handler
 	prev, next int32 // slot list, or free list (next only)
 	gen        uint32
 	slot       int32
+	kind       uint8 // passed to h.Expire
 }
+
+// Handler is what a timer armed with AddHandler calls. One value with
+// several timers (an object's kinds of timeout) needs no func value per
+// timer, so an object with timers keeps no closures.
+type Handler interface {
+	Expire(kind uint8)
+}
+
+// funcHandler adapts a func to Handler without an allocation (a func
+// value is a single pointer).
+type funcHandler func()
+
+func (f funcHandler) Expire(uint8) { f() }
 
 // Wheel is a hashed timer wheel. It is not safe for concurrent use; see the
 // package documentation for how an event loop owns and drives it.
@@ -115,10 +129,16 @@ func (w *Wheel) Len() int { return w.armed }
 // fn runs on the goroutine that calls Advance. Passing a func value that was
 // built once (a method value kept in a field, say) keeps Add allocation-free.
 func (w *Wheel) Add(deadline time.Time, fn func()) Timer {
+	return w.AddHandler(deadline, funcHandler(fn), 0)
+}
+
+// AddHandler arms a timer that calls h.Expire(kind) at the first Advance
+// with now ≥ deadline, on the goroutine that calls Advance.
+func (w *Wheel) AddHandler(deadline time.Time, h Handler, kind uint8) Timer {
 	idx := w.alloc()
 	e := &w.entries[idx]
 	e.deadline = w.since(deadline)
-	e.fn = fn
+	e.h, e.kind = h, kind
 	w.link(idx)
 	w.armed++
 	return handle(idx, e.gen)
@@ -210,10 +230,10 @@ func (w *Wheel) Advance(now time.Time) int {
 		if e.gen != gen || e.slot != slotDue {
 			continue // cancelled or re-armed by an earlier callback
 		}
-		fn := e.fn
+		h, kind := e.h, e.kind
 		w.release(idx)
 		fired++
-		fn()
+		h.Expire(kind)
 	}
 	return fired
 }
@@ -265,7 +285,7 @@ func (w *Wheel) alloc() int32 {
 // release frees an unlinked entry.
 func (w *Wheel) release(idx int32) {
 	e := &w.entries[idx]
-	e.fn = nil
+	e.h = nil
 	e.slot = slotFree
 	e.gen++
 	if e.gen == 0 {

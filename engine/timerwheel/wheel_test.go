@@ -312,3 +312,34 @@ func TestRunUsesClock(t *testing.T) {
 		t.Fatal("Run did not advance to Now()")
 	}
 }
+
+// kinds records the kinds a Handler was called with.
+type kinds []uint8
+
+func (k *kinds) Expire(kind uint8) { *k = append(*k, kind) }
+
+// One Handler with two kinds of timer gets each kind back, in deadline
+// order, and a cancelled kind never fires; arming a Handler allocates
+// nothing once the slab is warm.
+func TestAddHandlerKinds(t *testing.T) {
+	w := New(origin, Options{})
+	var got kinds
+	w.AddHandler(at(300), &got, 2)
+	w.AddHandler(at(100), &got, 1)
+	w.Cancel(w.AddHandler(at(200), &got, 3))
+	if n := w.Advance(at(1000)); n != 2 || !slices.Equal(got, kinds{1, 2}) {
+		t.Fatalf("fired %d: kinds %v, want [1 2]", n, got)
+	}
+	got = make(kinds, 0, 1000)
+	ms := 1000
+	if allocs := testing.AllocsPerRun(100, func() {
+		w.AddHandler(at(ms+10), &got, 7)
+		ms += 100
+		w.Advance(at(ms))
+	}); allocs != 0 {
+		t.Fatalf("%v allocs per AddHandler and fire, want 0", allocs)
+	}
+	if len(got) != 101 || got[100] != 7 {
+		t.Fatalf("%d fired, last kind %v", len(got), got[len(got)-1])
+	}
+}
