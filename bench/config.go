@@ -43,8 +43,7 @@ const (
 
 	defaultBOSH             = "http://127.0.0.1:5280/http-bind"
 	defaultPresenceInterval = time.Second
-	defaultChatFraction     = 0.1
-	defaultChatInterval     = time.Second
+	defaultChatInterval     = 10 * time.Second
 )
 
 // MaxSocketsPerProc is how many client sockets one process may hold. The
@@ -53,7 +52,9 @@ const (
 const MaxSocketsPerProc = 15000
 
 // Config is one run of one scenario. The zero value of every field means its
-// default (see EnsureDefaults); a worker process receives it as JSON, so
+// default (see EnsureDefaults), or none of it where the field is a count or
+// a share (Contacts, ChatFraction, ChurnRate); a scenario whose defaults
+// differ says so as a Defaulter. A worker process receives it as JSON, so
 // every field that matters is exported.
 type Config struct {
 	// Server is host:port of the c2s (or, with TLS direct, c2s_tls) listener.
@@ -119,15 +120,12 @@ type Config struct {
 	// PresenceInterval: each user changes its presence once per interval
 	// (presence, mixed).
 	PresenceInterval time.Duration `json:"presence_interval,omitempty"`
-	// ChatFraction, ChatInterval and ChurnRate are for the mixed scenario,
-	// which is not written yet; no flag sets them.
-	//
-	// ChatFraction of the users chat in pairs (mixed).
+	// ChatFraction of the users chat in pairs (mixed); 0: nobody chats.
 	ChatFraction float64 `json:"chat_fraction,omitempty"`
 	// ChatInterval: each chatting user sends one message per interval (mixed).
 	ChatInterval time.Duration `json:"chat_interval,omitempty"`
-	// ChurnRate: logouts followed by a new login per second, whole run
-	// (mixed).
+	// ChurnRate: logouts, each followed by a fresh login of the same
+	// account, per second, whole run (mixed); 0: no churn.
 	ChurnRate float64 `json:"churn_rate,omitempty"`
 }
 
@@ -189,9 +187,6 @@ func (c *Config) EnsureDefaults() {
 	}
 	if c.PresenceInterval == 0 {
 		c.PresenceInterval = defaultPresenceInterval
-	}
-	if c.ChatFraction == 0 {
-		c.ChatFraction = defaultChatFraction
 	}
 	if c.ChatInterval == 0 {
 		c.ChatInterval = defaultChatInterval

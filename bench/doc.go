@@ -41,8 +41,8 @@
 //
 // # Scenarios, shards and workers
 //
-// A Scenario (register, login, idle, msg; presence, bosh and mixed slot in
-// the same way) is bounded by counts and a duration and stops by itself.
+// A Scenario (register, login, idle, msg, presence, bosh, mixed) is bounded
+// by counts and a duration and stops by itself.
 // Run splits it into shards: as many as asked, and at least enough that no
 // shard holds more than MaxSocketsPerProc sockets, since a process may open
 // 20,000 files. The CLI runs each shard in a worker process (itself, re-

@@ -59,6 +59,7 @@ const (
 	StepPresence Step = "presence"
 	StepRegister Step = "register"
 	StepSession  Step = "session" // after set-up: an established session failed
+	StepLogout   Step = "logout"  // ending a session: the server did not close the stream
 )
 
 // StepError attaches the step to an error.

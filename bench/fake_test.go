@@ -37,6 +37,10 @@ type fakeServer struct {
 	kickOnBind   string   // send this stream error right after binding
 	noRegFeature bool
 	regPerConn   int // end the stream after this many registrations
+	// rosters, when set, gives each user's contacts (bare JIDs): roster
+	// gets return them with subscription both, and an available presence
+	// goes to every session of each of them.
+	rosters func(user string) []string
 
 	mu       sync.Mutex // guards the following fields
 	users    map[string]string
@@ -263,6 +267,24 @@ func (c *fakeConn) element(e codec.Element) bool {
 			return true
 		}
 		dst.write(string(codec.AppendAddressed(nil, e, []byte(c.jid), nil)))
+	case e.Is("presence", nsClient):
+		if s.rosters == nil || e.HasAttr("type") || c.jid == "" {
+			return true
+		}
+		out := string(codec.AppendAddressed(nil, e, []byte(c.jid), nil))
+		var dsts []*fakeConn
+		s.mu.Lock()
+		for _, bare := range s.rosters(c.auth) {
+			for jid, dst := range s.sessions {
+				if strings.HasPrefix(jid, bare+"/") {
+					dsts = append(dsts, dst)
+				}
+			}
+		}
+		s.mu.Unlock()
+		for _, dst := range dsts {
+			dst.write(out)
+		}
 	}
 	return true
 }
@@ -339,7 +361,13 @@ func (c *fakeConn) iq(e codec.Element) {
 			c.write("<stream:error><" + s.kickOnBind + " xmlns='" + nsStreamEr + "'/></stream:error></stream:stream>")
 		}
 	case !e.Child("query", nsRoster).IsZero():
-		c.write("<iq type='result' id='" + id + "'><query xmlns='" + nsRoster + "'/></iq>")
+		var items strings.Builder
+		if s.rosters != nil {
+			for _, j := range s.rosters(c.auth) {
+				items.WriteString("<item jid='" + j + "' subscription='both'/>")
+			}
+		}
+		c.write("<iq type='result' id='" + id + "'><query xmlns='" + nsRoster + "'>" + items.String() + "</query></iq>")
 	case !e.Child("ping", nsPing).IsZero():
 		c.write(result)
 	default:

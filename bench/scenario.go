@@ -12,9 +12,9 @@ import (
 // runs Run once per shard, merges the shards' Results and hands them, with
 // the server samples taken at the scenario's barriers, to Summarize.
 //
-// A later scenario (presence, bosh, mixed) slots in by implementing this
-// interface and adding itself to Scenarios; the runner, the worker protocol
-// and the report know nothing scenario-specific.
+// A scenario slots in by implementing this interface and adding itself to
+// Scenarios; the runner, the worker protocol and the report know nothing
+// scenario-specific.
 type Scenario interface {
 	// Name is what the CLI calls the scenario.
 	Name() string
@@ -38,10 +38,19 @@ type Scenario interface {
 	Summarize(c *Config, r *Result, s Samples, rep *Report)
 }
 
+// Defaulter is a Scenario whose defaults for some fields differ from
+// Config's (mixed runs for a minute, with rosters and presence changes
+// minutes apart). Defaults sets those fields outright, so it is called on a
+// Config before anything else is set: the CLI calls it before it parses
+// its flags, so that an explicit value, zero included, wins.
+type Defaulter interface {
+	Defaults(c *Config)
+}
+
 // Scenarios returns every scenario, by name.
 func Scenarios() map[string]Scenario {
 	m := map[string]Scenario{}
-	for _, s := range []Scenario{registerScenario{}, loginScenario{}, idleScenario{}, msgScenario{}, presenceScenario{}, boshScenario{}} {
+	for _, s := range []Scenario{registerScenario{}, loginScenario{}, idleScenario{}, msgScenario{}, presenceScenario{}, boshScenario{}, mixedScenario{}} {
 		m[s.Name()] = s
 	}
 	return m

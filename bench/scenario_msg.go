@@ -208,32 +208,39 @@ func (m *msgRun) send(x *chatter, n int) error {
 	return x.conn.endWrite(b)
 }
 
+// receive takes a message x's reader got: a message from x's peer (timed,
+// sequence-checked, counted) or one of x's own bounced back. Other
+// elements are ignored.
+func (m *msgRun) receive(x *chatter, e codec.Element) {
+	if string(e.Name()) != "message" {
+		return
+	}
+	if string(e.Attr("type")) == "error" {
+		// One of x's own messages came back: that slot is free again.
+		x.bounced++
+		x.resend++
+		m.fails.AddReason("message:"+stanzaError(e).Cond, 1)
+		return
+	}
+	seq, ts, ok := parseMsgID(e.Attr("id"))
+	if !ok {
+		return
+	}
+	now := time.Since(m.base)
+	m.rec.Record(x.key, now-time.Duration(ts))
+	if seq != x.lastSeq+1 {
+		x.ooo++
+	}
+	x.lastSeq = max(x.lastSeq, seq)
+	x.pending++
+	x.recv.Add(1)
+	x.lastRecv.Store(int64(now))
+}
+
 // read is x's reading goroutine.
 func (m *msgRun) read(x *chatter) {
 	err := x.conn.Serve(func(e codec.Element) error {
-		if string(e.Name()) != "message" {
-			return nil
-		}
-		if string(e.Attr("type")) == "error" {
-			// One of x's own messages came back: that slot is free again.
-			x.bounced++
-			x.resend++
-			m.fails.AddReason("message:"+stanzaError(e).Cond, 1)
-			return nil
-		}
-		seq, ts, ok := parseMsgID(e.Attr("id"))
-		if !ok {
-			return nil
-		}
-		now := time.Since(m.base)
-		m.rec.Record(x.key, now-time.Duration(ts))
-		if seq != x.lastSeq+1 {
-			x.ooo++
-		}
-		x.lastSeq = max(x.lastSeq, seq)
-		x.pending++
-		x.recv.Add(1)
-		x.lastRecv.Store(int64(now))
+		m.receive(x, e)
 		return nil
 	}, func() error {
 		if !m.stopped.Load() {

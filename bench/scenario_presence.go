@@ -67,6 +67,10 @@ type presUser struct {
 	contacts   []string // bare JIDs of the contacts (in-band set-up only)
 	subscribed atomic.Bool
 	seq        uint64 // sender goroutine only
+	// since is when the session's login began (unix ns; 0 for sessions of
+	// the set-up): a change sent before it that arrives is the answer to
+	// the login's presence probe, not a delivery.
+	since int64
 }
 
 // presRun is the state of one shard's presence (or mixed) run.
@@ -80,6 +84,9 @@ type presRun struct {
 	lastRecv   atomic.Int64 // unix ns of the last delivery
 	counting   atomic.Bool  // deliveries are counted only in the measured phase
 	closing    atomic.Bool
+	// delivered, when set, is called by u's reader after each measured
+	// delivery of a change to u (mixed tells its checked deliveries apart).
+	delivered func(u *presUser, e codec.Element)
 }
 
 var presShows = [...]string{"away", "chat", "dnd", "xa"}
@@ -125,7 +132,7 @@ func (p *presRun) handle(u *presUser, e codec.Element) error {
 				return nil
 			}
 			ts, ok := parsePresenceStatus(st.Text())
-			if !ok || !p.counting.Load() {
+			if !ok || !p.counting.Load() || ts < u.since {
 				return nil
 			}
 			if from := e.Attr("from"); len(from) > len(u.bare) && bytes.HasPrefix(from, u.bare) && from[len(u.bare)] == '/' {
@@ -136,6 +143,9 @@ func (p *presRun) handle(u *presUser, e codec.Element) error {
 			p.rec.Record(u.idx, time.Duration(now-ts))
 			p.recv.Add(1)
 			p.lastRecv.Store(now)
+			if p.delivered != nil {
+				p.delivered(u, e)
+			}
 		case "subscribe":
 			from := e.Attr("from")
 			if i := bytes.IndexByte(from, '/'); i >= 0 {
@@ -167,8 +177,10 @@ func (p *presRun) handle(u *presUser, e codec.Element) error {
 
 // setUp brings the shard's users [lo, hi) online with their rosters in
 // place; it passes the barriers "provisioned", "loggedin" and
-// "subscribed". The users that failed are nil.
-func (p *presRun) setUp(ctx context.Context, env *Env, sh Shard, lo, hi int, readers *sync.WaitGroup) ([]*presUser, error) {
+// "subscribed". online is called with each user as soon as it is logged
+// in, and must start its reader, which hands elements to p.handle. The
+// users that failed are nil.
+func (p *presRun) setUp(ctx context.Context, env *Env, sh Shard, lo, hi int, online func(u *presUser)) ([]*presUser, error) {
 	c := p.c
 	offs, err := contactOffsets(c.Users, c.Contacts)
 	if err != nil {
@@ -210,12 +222,7 @@ func (p *presRun) setUp(ctx context.Context, env *Env, sh Shard, lo, hi int, rea
 		}
 		users[k] = u
 		env.Done(1)
-		readers.Go(func() {
-			err := conn.Serve(func(e codec.Element) error { return p.handle(u, e) }, nil)
-			if !p.closing.Load() {
-				p.fails.Add(stepErr(StepSession, err))
-			}
-		})
+		online(u)
 	})
 	if err := env.Barrier(ctx, "loggedin"); err != nil {
 		return users, err
@@ -329,47 +336,35 @@ func sendChanges(users []*presUser, interval time.Duration, stop <-chan struct{}
 			live = append(live, u)
 		}
 	}
-	if len(live) == 0 {
-		<-stop
-		return 0
-	}
-	step := interval / time.Duration(len(live))
-	start := time.Now()
-	var buf []byte
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for n := 0; ; n++ {
-		due := start.Add(time.Duration(n) * step)
-		if d := time.Until(due); d > time.Millisecond {
-			t.Reset(d)
-			select {
-			case <-t.C:
-			case <-stop:
-				return sent
-			}
-		} else {
-			select {
-			case <-stop:
-				return sent
-			default:
-			}
-		}
-		u := live[n%len(live)]
-		u.seq++
-		buf = appendPresence(buf[:0], u.seq, time.Now().UnixNano())
-		if err := u.conn.endWrite(append(u.conn.beginWrite(), buf...)); err != nil {
+	runCadences(stop, &cadence{rate: float64(len(live)) / interval.Seconds(), fire: func(n int64) {
+		if err := live[n%int64(len(live))].sendChange(); err != nil {
 			fails.Add(stepErr(StepSession, err))
-			continue
+			return
 		}
 		sent++
-	}
+	}})
+	return sent
+}
+
+// sendChange sends u's next presence change; only one goroutine at a time
+// may send u's changes.
+func (u *presUser) sendChange() error {
+	u.seq++
+	return u.conn.endWrite(appendPresence(u.conn.beginWrite(), u.seq, time.Now().UnixNano()))
 }
 
 func (presenceScenario) Run(ctx context.Context, c *Config, sh Shard, env *Env) (*Result, error) {
 	lo, hi := sh.Range(c.Users)
 	p := &presRun{c: c, rec: NewRecorder(runtime.GOMAXPROCS(0) * 4)}
 	var readers sync.WaitGroup
-	users, err := p.setUp(ctx, env, sh, lo, hi, &readers)
+	users, err := p.setUp(ctx, env, sh, lo, hi, func(u *presUser) {
+		readers.Go(func() {
+			err := u.conn.Serve(func(e codec.Element) error { return p.handle(u, e) }, nil)
+			if !p.closing.Load() {
+				p.fails.Add(stepErr(StepSession, err))
+			}
+		})
+	})
 	closeAll := func() {
 		p.closing.Store(true)
 		for _, u := range users {
@@ -393,17 +388,7 @@ func (presenceScenario) Run(ctx context.Context, c *Config, sh Shard, env *Env) 
 	p.counting.Store(true)
 
 	start := time.Now()
-	stop := make(chan struct{})
-	go func() {
-		t := time.NewTimer(c.Duration)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		close(stop)
-	}()
-	sent := sendChanges(users, c.PresenceInterval, stop, &p.fails)
+	sent := sendChanges(users, c.PresenceInterval, stopAfter(ctx, c.Duration), &p.fails)
 	if err := env.Barrier(ctx, "sent"); err != nil {
 		closeAll()
 		return nil, err

@@ -252,6 +252,36 @@ func TestEndToEnd(t *testing.T) {
 	t.Logf("bosh, 30 sessions, 5 echo pairs, 1 s: %d round trips, p99 %.2f ms, %v B/session",
 		r.Counts["received"], r.Latency["p99_ms"], r.Metrics["server_bytes_per_session"])
 
+	// mixed: 200 users over two worker processes, rosters of 6 through the
+	// API, 10 % chatting, churn. Each shard awaits exactly what it is owed
+	// (messages, and presence to stable contacts in its shard), so loss is
+	// asserted with two workers too.
+	r = xmppbench(t, "mixed", "--server", addr, "--api", api, "--user-prefix", "mx", "--users", "200", "--contacts", "6",
+		"--chatters", "0.1", "--chat-interval", "200ms", "--presence-interval", "1s", "--churn-rate", "20",
+		"--duration", "3s", "--procs", "2", "--pid", pidArg)
+	if r.Procs != 2 || r.Metrics["sessions_online"] != 200.0 || r.Metrics["chatters"] != 20.0 {
+		t.Fatalf("mixed: %+v", r)
+	}
+	if r.Counts["msgs_sent"] == 0 || r.Counts["msgs_received"] != r.Counts["msgs_sent"] || r.Counts["lost"] != 0 ||
+		r.Latency["count"] != float64(r.Counts["msgs_received"]) {
+		t.Fatalf("mixed messages: %+v", r)
+	}
+	if r.Counts["presence_checked"] == 0 || r.Counts["presence_checked"] != r.Counts["presence_owed"] ||
+		r.Counts["presence_received"] < r.Counts["presence_checked"] {
+		t.Fatalf("mixed presence: %+v", r)
+	}
+	if r.Counts["logins"] == 0 || r.Counts["logouts"] != r.Counts["logins"] || r.Counts["logins_failed"] != 0 {
+		t.Fatalf("mixed churn: %+v", r)
+	}
+	for _, m := range []string{"login_latency_p99", "presence_latency_p99", "server_cpu", "server_bytes_per_session"} {
+		if _, ok := r.Metrics[m]; !ok {
+			t.Errorf("mixed: no %s: %+v", m, r.Metrics)
+		}
+	}
+	t.Logf("mixed, 200 users, 3 s: %d msgs (p99 %.2f ms), %d presence deliveries (p99 %v ms), %d relogins (p99 %v ms), server CPU %v s",
+		r.Counts["msgs_received"], r.Latency["p99_ms"], r.Counts["presence_received"], r.Metrics["presence_latency_p99"],
+		r.Counts["logins"], r.Metrics["login_latency_p99"], r.Metrics["server_cpu"])
+
 	// presence: in-band registration and subscription handshakes.
 	r = xmppbench(t, "presence", "--server", addr, "--user-prefix", "pib", "--users", "12", "--contacts", "4",
 		"--presence-interval", "200ms", "--duration", "500ms")
@@ -267,7 +297,11 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{nil, 2, "usage: xmppbench SCENARIO"},
-		{[]string{"--help"}, 0, "Scenarios: bosh, idle, login, msg, presence, register"},
+		{[]string{"--help"}, 0, "Scenarios: bosh, idle, login, mixed, msg, presence, register"},
+		{[]string{"mixed", "--help"}, 0, "(default 5m0s)"},
+		{[]string{"mixed", "--users", "1"}, 2, "--users > 1"},
+		{[]string{"mixed", "--users", "8"}, 2, "--contacts 10 needs more than 10 users"},
+		{[]string{"mixed", "--users", "8", "--contacts", "0", "--chatters", "1.5"}, 2, "chat fraction"},
 		{[]string{"fly"}, 2, "unknown scenario"},
 		{[]string{"msg"}, 2, "--pairs"},
 		{[]string{"login", "--users", "1", "--mech", "DIGEST-MD5"}, 2, "mech"},

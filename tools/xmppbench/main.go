@@ -21,6 +21,16 @@
 //	bosh      hold --users BOSH sessions (--bosh URL) for --duration, with
 //	          --pairs of them echoing messages to TCP partners; server RSS
 //	          per session, BOSH<->TCP round-trip latency
+//	mixed     a messenger's hour for --duration: --users online with rosters
+//	          of --contacts, a --chatters share of them chatting in pairs
+//	          (a message every --chat-interval), presence changes every
+//	          --presence-interval, --churn-rate logouts and fresh logins per
+//	          second; messages and presence delivered, lost and their
+//	          latency, logins and their latency, server CPU and RSS
+//
+// Some defaults depend on the scenario (mixed runs for a minute, with 10
+// contacts and presence changes 5 minutes apart): "xmppbench SCENARIO
+// --help" shows the scenario's.
 //
 // --plot DIR writes charts of the run (latency CDF, server RSS against
 // sessions) as SVG and PNG.
@@ -64,9 +74,11 @@ Scenarios: %s
   msg       --pairs pairs exchange chat messages for --duration, --window in flight per sender
   presence  --users with mutual rosters of --contacts change presence every --presence-interval
   bosh      hold --users BOSH sessions at --bosh for --duration; --pairs echo to TCP partners
+  mixed     --users online for --duration: --chatters chat, presence changes, --churn-rate relogins/s
 
 Accounts are --user-prefix0 .. --user-prefixN-1 with --password; create them
-with "register" first. Output: one JSON line on stdout.
+with "register" first. Output: one JSON line on stdout. Defaults below are
+the scenario's with "xmppbench SCENARIO --help".
 
 Flags:
 `
@@ -103,12 +115,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Window, "window", 10, "messages in flight per sender (msg)")
 	fs.IntVar(&cfg.Pipeline, "pipeline", 32, "registrations in flight per connection (register)")
 	fs.IntVar(&cfg.Conns, "conns", 4, "connections to register over (register)")
-	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send (msg) or hold sessions (idle)")
-	fs.DurationVar(&cfg.Drain, "drain", 5*time.Second, "how long to wait for messages in flight after --duration (msg)")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to send (msg, presence, mixed) or hold sessions (idle, bosh)")
+	fs.DurationVar(&cfg.Drain, "drain", 5*time.Second, "how long to wait for what is in flight after --duration (msg, presence, mixed)")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "new logins per second, whole run (0: as fast as --concurrency allows)")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 256, "logins in progress at once, whole run")
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "bound on one login, registration or connection set-up")
-	fs.IntVar(&cfg.BodySize, "body", 64, "message body size in bytes (msg)")
+	fs.IntVar(&cfg.BodySize, "body", 64, "message body size in bytes (msg, mixed)")
 	fs.BoolVar(&cfg.Roster, "roster", false, "fetch the roster after binding")
 	fs.BoolVar(&cfg.Presence, "presence", false, "send initial presence after binding")
 	fs.DurationVar(&cfg.MaxRunDuration, "max-time", 30*time.Minute, "hard stop for the whole run")
@@ -116,10 +128,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	procs := fs.Int("procs", 1, "worker processes (more are added to keep each under 15,000 sockets)")
 	markdown := fs.String("markdown", "", "also write the result as a Markdown table to `FILE` (- for stdout)")
 	quiet := fs.Bool("quiet", false, "no progress display")
-	fs.StringVar(&cfg.API, "api", "", "provisioning API `URL` of the server (http://127.0.0.1:5281) to create accounts (presence, bosh) and rosters (presence) with; in band when empty")
+	fs.StringVar(&cfg.API, "api", "", "provisioning API `URL` of the server (http://127.0.0.1:5281) to create accounts (presence, bosh, mixed) and rosters (presence, mixed) with; in band when empty")
 	fs.StringVar(&cfg.BOSH, "bosh", "http://127.0.0.1:5280/http-bind", "BOSH endpoint `URL` (bosh)")
-	fs.IntVar(&cfg.Contacts, "contacts", 0, "roster size: mutual contacts per user (presence)")
-	fs.DurationVar(&cfg.PresenceInterval, "presence-interval", time.Second, "each user changes presence once per interval (presence)")
+	fs.IntVar(&cfg.Contacts, "contacts", 0, "roster size: mutual contacts per user (presence, mixed)")
+	fs.DurationVar(&cfg.PresenceInterval, "presence-interval", time.Second, "each user changes presence once per interval (presence, mixed)")
+	fs.Float64Var(&cfg.ChatFraction, "chatters", 0, "`fraction` of --users chatting in pairs, 0.05 for 5% (mixed)")
+	fs.DurationVar(&cfg.ChatInterval, "chat-interval", 10*time.Second, "each chatter sends one message per interval (mixed)")
+	fs.Float64Var(&cfg.ChurnRate, "churn-rate", 0, "logouts per second, each followed by a fresh login of the same account (mixed)")
 	plotDir := fs.String("plot", "", "write charts of the run (latency CDF, RSS against sessions) to `DIR`")
 
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -135,6 +150,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		fmt.Fprintf(stderr, "xmppbench: unknown scenario %q (have %s)\n", name, strings.Join(bench.ScenarioNames(), ", "))
 		return 2
+	}
+	if d, ok := sc.(bench.Defaulter); ok {
+		// The scenario's own defaults, before parsing so that an explicit
+		// flag (zero included) wins, and shown by --help.
+		d.Defaults(&cfg)
+		fs.VisitAll(func(f *flag.Flag) { f.DefValue = f.Value.String() })
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
