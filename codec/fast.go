@@ -41,8 +41,12 @@ import (
 func (d *Decoder) scanFast(buf []byte, pos int) (bool, error) {
 	t := d.tp
 	n := len(buf)
-	// Where scan takes over: state, position, and the tape lengths then.
-	safeSt, safePos, safeToks, safeAttrs := uint8(stLT), pos, len(t.toks), len(t.attrs)
+	// Where scan takes over. Tokens go on the tape only once whole, so
+	// nothing needs rolling back but a failed tag's attributes (removed
+	// where attrList fails): scan takes over at the '<' of a tag this loop
+	// leaves (break fast, stLT), or at pos inside character data (break
+	// text, stText).
+	st := uint8(stLT)
 fast:
 	for {
 		// pos is at a '<'.
@@ -90,7 +94,7 @@ fast:
 			// a mispredicted branch per name.
 			var acc uint8
 			if i+8 <= n {
-				i += lowerLen(binary.LittleEndian.Uint64(buf[i : i+8]))
+				i += lowerLen(binary.LittleEndian.Uint64(buf[i : i+8 : i+8]))
 			}
 			for ; uint(i) < uint(n); i++ {
 				cl := class[buf[i]]
@@ -119,6 +123,7 @@ fast:
 			if buf[i] == '>' {
 				i++ // no attributes (<body>): no call
 			} else if i, xmlnsAt, res = t.attrList(buf, i, &d.lim); res&alFail != 0 {
+				t.attrs = t.attrs[:firstAttr]
 				break
 			}
 			flagged, empty := res&(tagXmlns|tagPrefixed), res&alEmpty != 0
@@ -173,13 +178,12 @@ fast:
 		}
 	text:
 		// Character data up to the next '<'.
-		safeSt, safePos, safeToks, safeAttrs = stText, pos, len(t.toks), len(t.attrs)
 		if uint(pos) >= uint(n) {
+			st = stText
 			break
 		}
 		if buf[pos] == '<' {
-			safeSt = stLT // no text between the tags: the common case
-			continue
+			continue // no text between the tags: the common case
 		}
 		// Plain ASCII inline, eight bytes at a time; textRun for the rest.
 		end := plainRun(buf, pos, lo8*']')
@@ -189,11 +193,13 @@ fast:
 			end, f = textRun(buf, end)
 			fl |= f
 			if end == pos {
+				st = stText
 				break
 			}
 		}
 		k := len(t.toks)
 		if k >= int(d.lim.MaxNodes) {
+			st = stText
 			break
 		}
 		if k == cap(t.toks) {
@@ -211,10 +217,8 @@ fast:
 			return false, nil
 		}
 		pos = end
-		safeSt, safePos, safeToks = stLT, pos, len(t.toks)
 	}
-	t.toks, t.attrs = t.toks[:safeToks], t.attrs[:safeAttrs]
-	d.st, d.pos, d.textTok = safeSt, safePos, -1
+	d.st, d.pos, d.textTok = st, pos, -1
 	return false, nil
 }
 
@@ -269,7 +273,7 @@ func (t *tape) attrList(buf []byte, i int, lim *limits) (int, int, uint8) {
 		as := i
 		var w uint64 // the name's first eight bytes, if there are eight
 		if i+8 <= n {
-			w = binary.LittleEndian.Uint64(buf[i : i+8])
+			w = binary.LittleEndian.Uint64(buf[i : i+8 : i+8])
 			i += lowerLen(w)
 		}
 		var acc uint8
@@ -379,7 +383,8 @@ func dupAttr(buf []byte, attrs []attr, as, ql int) bool {
 // for an end tag against its start tag: one word compare for a short name.
 func sameName(buf []byte, a, b, l int) bool {
 	if l <= 8 && a+8 <= len(buf) && b+8 <= len(buf) {
-		x := binary.LittleEndian.Uint64(buf[a:]) ^ binary.LittleEndian.Uint64(buf[b:])
+		// Three-index slices of a constant capacity: no pointer masking.
+		x := binary.LittleEndian.Uint64(buf[a:a+8:a+8]) ^ binary.LittleEndian.Uint64(buf[b:b+8:b+8])
 		return x<<(64-8*uint(l)) == 0 // l >= 1: names are never empty
 	}
 	return string(buf[a:a+l]) == string(buf[b:b+l])
@@ -410,7 +415,7 @@ func nameColon(name []byte) int {
 // len(buf) if there is none.
 func plainRunGo(buf []byte, i int, stop uint64) int {
 	for ; i+8 <= len(buf); i += 8 {
-		w := binary.LittleEndian.Uint64(buf[i : i+8])
+		w := binary.LittleEndian.Uint64(buf[i : i+8 : i+8])
 		a, l, s := w^(lo8*'&'), w^(lo8*'<'), w^stop
 		m := (w - lo8*0x20) | w | (a-lo8)&^a | (l-lo8)&^l | (s-lo8)&^s
 		if m &= hi8; m != 0 {
@@ -534,7 +539,7 @@ func utf8Run(buf []byte, i int, stop byte) int {
 			// Latin text around an accent or an emoji goes back to the
 			// caller's plainRun after a space, sixteen bytes at a time;
 			// Cyrillic or CJK words stay here.
-			if i++; c == ' ' && i+8 <= len(buf) && binary.LittleEndian.Uint64(buf[i:i+8])&hi8 == 0 {
+			if i++; c == ' ' && i+8 <= len(buf) && binary.LittleEndian.Uint64(buf[i:i+8:i+8])&hi8 == 0 {
 				return i
 			}
 		case c >= 0xC2 && c <= 0xDF && uint(i+1) < uint(len(buf)) && buf[i+1]&0xC0 == 0x80:
