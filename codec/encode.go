@@ -10,57 +10,35 @@ type bytestring interface{ ~string | ~[]byte }
 // references ('>' always, so "]]>" can never appear), and CR becomes "&#xD;"
 // so that it survives line-end normalisation.
 func AppendText[S bytestring](dst []byte, s S) []byte {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var rep string
-		switch s[i] {
-		case '&':
-			rep = "&amp;"
-		case '<':
-			rep = "&lt;"
-		case '>':
-			rep = "&gt;"
-		case '\r':
-			rep = "&#xD;"
-		default:
-			continue
-		}
-		dst = append(dst, s[last:i]...)
-		dst = append(dst, rep...)
-		last = i + 1
-	}
-	return append(dst, s[last:]...)
+	return appendEscaped(dst, s, &textEscapes)
 }
 
 // AppendAttrValue appends s escaped for an attribute value in either kind of
 // quotes. TAB, LF and CR become references so that attribute-value
 // normalisation leaves them intact.
 func AppendAttrValue[S bytestring](dst []byte, s S) []byte {
+	return appendEscaped(dst, s, &attrEscapes)
+}
+
+// references are what the escapers write; textEscapes and attrEscapes map
+// a byte to its reference's index (0: the byte is written as it is).
+var (
+	references  = [...]string{"", "&amp;", "&lt;", "&gt;", "&#xD;", "&quot;", "&apos;", "&#x9;", "&#xA;"}
+	textEscapes = [256]uint8{'&': 1, '<': 2, '>': 3, '\r': 4}
+	attrEscapes = [256]uint8{'&': 1, '<': 2, '>': 3, '\r': 4, '"': 5, '\'': 6, '\t': 7, '\n': 8}
+)
+
+// appendEscaped appends s with every byte that esc maps replaced by its
+// reference, copying the runs between them whole.
+func appendEscaped[S bytestring](dst []byte, s S, esc *[256]uint8) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		var rep string
-		switch s[i] {
-		case '&':
-			rep = "&amp;"
-		case '<':
-			rep = "&lt;"
-		case '>':
-			rep = "&gt;"
-		case '"':
-			rep = "&quot;"
-		case '\'':
-			rep = "&apos;"
-		case '\t':
-			rep = "&#x9;"
-		case '\n':
-			rep = "&#xA;"
-		case '\r':
-			rep = "&#xD;"
-		default:
+		k := esc[s[i]]
+		if k == 0 {
 			continue
 		}
 		dst = append(dst, s[last:i]...)
-		dst = append(dst, rep...)
+		dst = append(dst, references[k]...)
 		last = i + 1
 	}
 	return append(dst, s[last:]...)
