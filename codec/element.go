@@ -34,9 +34,9 @@ func (d *doc) tape() *tape { return d.tp }
 func (d *doc) ns(r nsRef) []byte { return d.src[r.src&7][int(r.off) : int(r.off)+int(r.n)] }
 
 // Element is a view of one element of a decoded stanza: no DOM is built; the
-// view reads the tape the decoder left. The zero Element stands for "none"
-// (see IsZero). Like every slice it returns, it is valid until the decoder's
-// next Next or Reset.
+// view reads the tape the decoder left. The lookups return an element for
+// which IsZero is true when there is none. Like every slice it returns, it is
+// valid until the decoder's next Next or Reset.
 type Element struct {
 	d   *doc
 	t   *tok   // the token, &d.toks[i]: every accessor starts from it
@@ -49,8 +49,17 @@ func (d *doc) elementAt(i, lim uint32) Element {
 	return Element{d: d, t: &d.toks[i], i: i, lim: lim}
 }
 
-// IsZero reports whether e is the zero Element (no element).
-func (e Element) IsZero() bool { return e.d == nil }
+// IsZero reports whether e stands for no element: the zero Element, or
+// what FirstChild, NextSibling and Child return when there is none.
+func (e Element) IsZero() bool { return e.d == nil || e.d == &none }
+
+// none is the element the lookups return for "no element": a view of an
+// element with no name, namespace, attributes, text or children, so that
+// an accessor called on a child that is not there answers nil or false
+// instead of panicking. (The zero Element value answers IsZero only.)
+var none = doc{buf: []byte("<>"), toks: []tok{{next: 1, kind: tkElem}}}
+
+func noElement() Element { return Element{d: &none, t: &none.toks[0]} }
 
 func (e Element) nsBytes(r nsRef) []byte { return e.d.ns(r) }
 
@@ -80,7 +89,7 @@ func (e Element) NS() []byte { return e.d.ns(e.t.ns) }
 
 // Is reports whether e has local name local in namespace ns.
 func (e Element) Is(local, ns string) bool {
-	return string(e.Name()) == local && string(e.NS()) == ns
+	return e.d != &none && string(e.Name()) == local && string(e.NS()) == ns
 }
 
 // Raw is the element as received, markup included.
@@ -169,7 +178,7 @@ func (e Element) AttrNS(ns, local string) []byte {
 	return nil
 }
 
-// FirstChild returns the first child element, or the zero Element.
+// FirstChild returns the first child element, or none (IsZero).
 func (e Element) FirstChild() Element {
 	t := e.t
 	toks := e.d.toks
@@ -178,11 +187,11 @@ func (e Element) FirstChild() Element {
 			return e.d.elementAt(i, t.next)
 		}
 	}
-	return Element{}
+	return noElement()
 }
 
-// NextSibling returns the next element with the same parent, or the zero
-// Element.
+// NextSibling returns the next element with the same parent, or none
+// (IsZero).
 func (e Element) NextSibling() Element {
 	toks := e.d.toks
 	for i := e.t.next; i < e.lim; i = toks[i].next {
@@ -190,7 +199,7 @@ func (e Element) NextSibling() Element {
 			return e.d.elementAt(i, e.lim)
 		}
 	}
-	return Element{}
+	return noElement()
 }
 
 // Children iterates the child elements.
@@ -205,14 +214,14 @@ func (e Element) Children() iter.Seq[Element] {
 }
 
 // Child returns the first child element with local name local in namespace
-// ns, or the zero Element.
+// ns, or none (IsZero).
 func (e Element) Child(local, ns string) Element {
 	for c := e.FirstChild(); !c.IsZero(); c = c.NextSibling() {
 		if c.Is(local, ns) {
 			return c
 		}
 	}
-	return Element{}
+	return noElement()
 }
 
 // Node is a child of an element: a nested element or a run of character
