@@ -198,7 +198,15 @@ func TestShutdownEndsProfile(t *testing.T) {
 		resp.Body.Close()
 		done <- resp.StatusCode
 	}()
-	time.Sleep(300 * time.Millisecond) // let the profile start
+	// Wait until the request is in its handler. Whether the handler has
+	// started the CPU profile by the time Shutdown cancels its context or
+	// not, the profile must end at once and Shutdown must not wait for it.
+	for deadline := time.Now().Add(5 * time.Second); s.handling.Load() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the profile request never reached its handler")
+		}
+		runtime.Gosched()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	begin := time.Now()

@@ -168,6 +168,9 @@ type Server struct {
 	// profile for its own window.
 	mutexWindow, blockWindow atomic.Bool
 
+	// handling counts requests inside serve (their handler running).
+	handling atomic.Int32
+
 	mu      sync.Mutex // guards the following fields
 	ln      net.Listener
 	served  chan error // Serve's result
@@ -317,6 +320,8 @@ func (s *Server) setProfileRates(mutex, block int) {
 
 // serve authenticates, routes and runs the handler.
 func (s *Server) serve(ctx *fasthttp.RequestCtx) {
+	s.handling.Add(1)
+	defer s.handling.Add(-1)
 	defer s.recoverHandler(ctx)
 	if s.needToken.Load() {
 		if ok, given := s.authorized(ctx); !ok {
