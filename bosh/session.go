@@ -210,7 +210,7 @@ func (b *boshSession) Resume() { signal(b.postSig) }
 var secureState = &tls.ConnectionState{HandshakeComplete: true, Version: tls.VersionTLS12}
 
 func (b *boshSession) Info() session.TransportInfo {
-	info := session.TransportInfo{Remote: b.remote}
+	info := session.TransportInfo{Remote: b.remote, Kind: session.TransportBOSH}
 	if b.secure {
 		info.Secure, info.TLS = true, secureState
 	}

@@ -32,21 +32,26 @@ type conn struct {
 	closing   bool   // Close was called; no more input is processed
 	pending   []byte // TLS plaintext held while the session is paused
 
-	lastRead   int64 // unix nanoseconds of the last input
-	pingSent   int64 // unix nanoseconds of the outstanding keepalive ping, or 0
+	lastRead   int64 // unixNano of the last input
+	pingSent   int64 // unixNano of the outstanding keepalive ping, or 0
 	authTimer  timerwheel.Timer
 	aliveTimer timerwheel.Timer
-	onAuth     func()
-	onAlive    func()
 	onPlain    func([]byte)
 
 	mu         sync.Mutex // guards the following fields
-	inbox      [][]byte
+	inbox      []queued
 	inboxBytes int
 	posted     []func()
 	woken      bool
 	overflow   bool
 	closed     bool
+}
+
+// queued is a routed stanza in a connection's inbox, with the monoNow at
+// which its sender's loop read it (0: not timed).
+type queued struct {
+	b      []byte
+	readAt int64
 }
 
 var errNoTLS = errors.New("engine: TLS is not configured on this listener")
@@ -57,21 +62,21 @@ func (l *Listener) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	if a, ok := gc.RemoteAddr().(*net.TCPAddr); ok {
 		remote = a.AddrPort().Addr().Unmap()
 	}
+	lp := l.loopOf(gc.EventLoop())
+	lp.begin()
+	defer lp.end()
 	if !l.cfg.Admission.admit(remote) {
 		l.Stats.Refused.Add(1)
 		return nil, gnet.Close
 	}
-	lp := l.loopOf(gc.EventLoop())
-	c := &conn{gc: gc, lp: lp, l: l, remote: remote, lastRead: time.Now().UnixNano()}
-	c.onAuth = c.authTimeout
-	c.onAlive = c.keepalive
+	c := &conn{gc: gc, lp: lp, l: l, remote: remote, lastRead: unixNano(lp.now)}
 	c.dec = codec.NewDecoder(l.cfg.Limits)
 	c.sess = l.cfg.NewStream(c)
 	gc.SetContext(c)
 	lp.conns[c] = struct{}{}
 	l.Stats.Open.Add(1)
 	l.Stats.Accepted.Add(1)
-	c.authTimer = lp.wheel.Add(time.Now().Add(l.cfg.AuthTimeout), c.onAuth)
+	c.authTimer = lp.wheel.AddHandler(time.Now().Add(l.cfg.AuthTimeout), c, timerAuth)
 	if l.cfg.DirectTLS {
 		c.onPlain = c.plain
 		p, err := tlspipe.Server(tlspipe.NewGnetSocket(gc), l.cfg.TLS, nil)
@@ -90,6 +95,7 @@ func (l *Listener) OnTraffic(gc gnet.Conn) gnet.Action {
 	if !ok {
 		return gnet.Close
 	}
+	c.lp.begin()
 	c.safely(func() {
 		c.drain()
 		if !c.closing {
@@ -99,11 +105,12 @@ func (l *Listener) OnTraffic(gc gnet.Conn) gnet.Action {
 			c.lp.wheel.Cancel(c.authTimer)
 			c.authTimer = 0
 			if _, ok := c.sess.(Pinger); ok && l.cfg.PingInterval > 0 {
-				c.aliveTimer = c.lp.wheel.Add(time.Now().Add(l.cfg.PingInterval), c.onAlive)
+				c.aliveTimer = c.lp.wheel.AddHandler(time.Now().Add(l.cfg.PingInterval), c, timerAlive)
 			}
 		}
 	})
 	c.lp.flush()
+	c.lp.end()
 	return gnet.None
 }
 
@@ -113,6 +120,9 @@ func (l *Listener) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	if !ok {
 		return gnet.None
 	}
+	lp := c.lp
+	lp.begin()
+	defer lp.end()
 	c.mu.Lock()
 	c.closed = true
 	inbox := c.inbox
@@ -123,7 +133,6 @@ func (l *Listener) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	if len(inbox) > 0 {
 		c.safely(func() { c.unsent(inbox) })
 	}
-	lp := c.lp
 	lp.wheel.Cancel(c.authTimer)
 	lp.wheel.Cancel(c.aliveTimer)
 	if c.pipe != nil {
@@ -155,7 +164,8 @@ func (c *conn) safely(fn func()) {
 }
 
 // drain runs posted functions and queues routed stanzas for writing; a
-// connection that is closing or over its cap writes none of them.
+// connection that is closing or over its cap writes none of them. Timed
+// stanzas reach the routing-latency histogram here.
 func (c *conn) drain() {
 	c.mu.Lock()
 	posted, inbox, overflow := c.posted, c.inbox, c.overflow
@@ -174,16 +184,24 @@ func (c *conn) drain() {
 		c.unsent(inbox)
 		return
 	}
-	for _, b := range inbox {
-		c.lp.write(c, b)
+	lp := c.lp
+	for _, q := range inbox {
+		if q.readAt > 0 {
+			lp.stats.observeRoute(lp.now - q.readAt)
+		}
+		lp.write(c, q.b)
 	}
 }
 
 // unsent hands routed stanzas that will not be written back to a stream
 // that wants them (UnsentHandler).
-func (c *conn) unsent(inbox [][]byte) {
+func (c *conn) unsent(inbox []queued) {
 	if h, ok := c.sess.(UnsentHandler); ok && len(inbox) > 0 {
-		h.HandleUnsent(inbox)
+		stanzas := make([][]byte, len(inbox))
+		for i, q := range inbox {
+			stanzas[i] = q.b
+		}
+		h.HandleUnsent(stanzas)
 	}
 }
 
@@ -199,7 +217,7 @@ func (c *conn) readInput() {
 		}
 		buf, _ := c.gc.Next(-1)
 		if len(buf) > 0 {
-			c.lastRead = time.Now().UnixNano()
+			c.lastRead = unixNano(c.lp.now)
 		}
 		if err := c.pipe.Input(buf, c.onPlain); err != nil {
 			if errors.Is(err, io.EOF) {
@@ -218,7 +236,7 @@ func (c *conn) readInput() {
 		if len(buf) == 0 {
 			return
 		}
-		c.lastRead = time.Now().UnixNano()
+		c.lastRead = unixNano(c.lp.now)
 		n := c.feed(buf)
 		if c.tlsSwitch {
 			c.tlsSwitch = false
@@ -330,6 +348,23 @@ func (c *conn) authenticated() bool {
 	return !ok || a.Bound()
 }
 
+// A connection's timers, armed with the connection itself as their
+// timerwheel.Handler (no closure per connection).
+const (
+	timerAuth  uint8 = iota // the stream must authenticate by then
+	timerAlive              // keepalive: ping a silent client, or give up on it
+)
+
+// Expire implements timerwheel.Handler.
+func (c *conn) Expire(kind uint8) {
+	switch kind {
+	case timerAuth:
+		c.authTimeout()
+	case timerAlive:
+		c.keepalive()
+	}
+}
+
 func (c *conn) authTimeout() {
 	c.authTimer = 0
 	if c.closing || c.authenticated() {
@@ -351,7 +386,7 @@ func (c *conn) keepalive() {
 	if !ok {
 		return
 	}
-	now := time.Now().UnixNano()
+	now := unixNano(monoNow())
 	if c.pingSent != 0 && !p.PingOutstanding() {
 		c.pingSent = 0 // answered
 	}
@@ -370,7 +405,7 @@ func (c *conn) keepalive() {
 	default:
 		next = c.lastRead + int64(cfg.PingInterval)
 	}
-	c.aliveTimer = c.lp.wheel.Add(time.Unix(0, next), c.onAlive)
+	c.aliveTimer = c.lp.wheel.AddHandler(time.Unix(0, next), c, timerAlive)
 }
 
 // The session.Transport implementation.
@@ -381,7 +416,11 @@ func (c *conn) Send(b []byte) {
 	}
 }
 
-func (c *conn) Enqueue(b []byte) bool {
+func (c *conn) Enqueue(b []byte) bool { return c.EnqueueAt(b, 0) }
+
+// EnqueueAt implements session.LoopTransport: Enqueue for a stanza that
+// its sender's loop read at readAt (monoNow).
+func (c *conn) EnqueueAt(b []byte, readAt int64) bool {
 	c.mu.Lock()
 	if c.closed || c.overflow {
 		c.mu.Unlock()
@@ -390,7 +429,7 @@ func (c *conn) Enqueue(b []byte) bool {
 	if c.inboxBytes+len(b) > c.l.cfg.MaxOutbound {
 		c.overflow = true
 	} else {
-		c.inbox = append(c.inbox, b)
+		c.inbox = append(c.inbox, queued{b, readAt})
 		c.inboxBytes += len(b)
 	}
 	wake := !c.woken
@@ -430,6 +469,13 @@ func (c *conn) StartTLS() error {
 
 func (c *conn) ResetStream() { c.dec.Reset() }
 
+// ReadAt implements session.LoopTransport: input is handled in the
+// callback that read it, so its arrival is the callback's start.
+func (c *conn) ReadAt() int64 { return c.lp.now }
+
+// StanzaCounters implements session.LoopTransport.
+func (c *conn) StanzaCounters() *session.StanzaCounters { return c.lp.counters }
+
 func (c *conn) Close() {
 	if c.closing {
 		return
@@ -446,6 +492,7 @@ func (c *conn) Resume() { _ = c.gc.Wake(nil) }
 func (c *conn) Info() session.TransportInfo {
 	info := session.TransportInfo{
 		Remote:      c.remote,
+		Kind:        c.l.transport(),
 		CanStartTLS: c.l.cfg.TLS != nil && c.pipe == nil && !c.l.cfg.DirectTLS,
 	}
 	if c.pipe != nil && c.pipe.Ready() {

@@ -37,6 +37,17 @@
 // callbacks (authentication timeout, keepalive pings) run on the loop that
 // owns the connection.
 //
+// # Counters
+//
+// Stats counts per listener; what would be touched per stanza or per
+// callback is counted per loop and summed when read: the time each loop
+// spends in callbacks (Stats.LoopBusy), the routing-latency histogram
+// (Stats.RouteLatency) and the loop's session.StanzaCounters. A callback
+// reads the monotonic clock when it starts and when it ends; the start is
+// also the arrival time of what it reads (session.LoopTransport.ReadAt),
+// which a routed stanza carries through the recipient's inbox to be
+// observed when the recipient's loop drains it.
+//
 // # Isolation
 //
 // A panic while handling one connection's input, timer or worker result

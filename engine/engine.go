@@ -104,6 +104,8 @@ type Stats struct {
 	PausedOverflow atomic.Int64 // input while paused over its cap
 	Panics         atomic.Int64
 	Timeouts       atomic.Int64 // auth and keepalive timeouts
+
+	loops loopRegistry // per-loop counters: LoopBusy, RouteLatency (loopstats.go)
 }
 
 // Listener is one running gnet engine serving c2s streams.
@@ -169,6 +171,14 @@ func Start(cfg Config) (*Listener, error) {
 // Addr is the bound address (host:port).
 func (l *Listener) Addr() string { return l.addr }
 
+// transport is what the listener's sessions count as (session.Stats).
+func (l *Listener) transport() session.TransportKind {
+	if l.cfg.DirectTLS {
+		return session.TransportDirectTLS
+	}
+	return session.TransportC2S
+}
+
 // OnBoot records the engine and the bound address.
 func (l *Listener) OnBoot(eng gnet.Engine) gnet.Action {
 	l.eng = eng
@@ -197,7 +207,13 @@ func (l *Listener) loopOf(el gnet.EventLoop) *loop {
 		return v.(*loop)
 	}
 	lp := newLoop(l, el)
-	v, _ := l.loops.LoadOrStore(el, lp)
+	v, loaded := l.loops.LoadOrStore(el, lp)
+	if !loaded {
+		l.Stats.loops.add(&lp.stats)
+		if l.cfg.Sessions != nil {
+			lp.counters = l.cfg.Sessions.Stats.NewStanzaCounters()
+		}
+	}
 	return v.(*loop)
 }
 

@@ -26,7 +26,7 @@ type testServer struct {
 	srv *session.Server
 }
 
-func startServer(t *testing.T, mod func(*Config), smod func(*session.Config)) *testServer {
+func startServer(t testing.TB, mod func(*Config), smod func(*session.Config)) *testServer {
 	t.Helper()
 	scfg := session.Config{
 		Domains:           []string{"localhost"},
@@ -76,13 +76,13 @@ func tlsConfig(t *testing.T) *tlspipe.Config {
 // rawClient speaks XMPP by hand over a socket; reads are bounded by a
 // deadline so a broken server fails the test instead of hanging it.
 type rawClient struct {
-	t    *testing.T
+	t    testing.TB
 	conn net.Conn
 	r    *bufio.Reader
 	seen strings.Builder
 }
 
-func dial(t *testing.T, addr string) *rawClient {
+func dial(t testing.TB, addr string) *rawClient {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {

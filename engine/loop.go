@@ -6,6 +6,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"xmppd/engine/session"
 	"xmppd/engine/timerwheel"
 )
 
@@ -21,6 +22,15 @@ type loop struct {
 	// written when the callback ends or another connection's output starts.
 	wbuf  []byte
 	wconn *conn
+
+	// now is when the running callback started (monoNow): the arrival time
+	// of what it reads, and the time routed stanzas reach it.
+	now   int64
+	depth int // callbacks running: gnet may close a connection inside another callback
+	stats loopStats
+	// counters count the stanzas of the loop's sessions (nil when the
+	// listener has no session server, as for components).
+	counters *session.StanzaCounters
 }
 
 func newLoop(l *Listener, el gnet.EventLoop) *loop {
@@ -32,10 +42,28 @@ func newLoop(l *Listener, el gnet.EventLoop) *loop {
 	}
 }
 
+// begin starts timing a callback; end adds its duration to the loop's
+// busy time: two monotonic clock reads per callback. A callback nested in
+// another (OnClose after a failed write) is part of the outer one.
+func (lp *loop) begin() {
+	if lp.depth == 0 {
+		lp.now = monoNow()
+	}
+	lp.depth++
+}
+
+func (lp *loop) end() {
+	if lp.depth--; lp.depth == 0 {
+		lp.stats.addBusy(monoNow() - lp.now)
+	}
+}
+
 // Run advances the timer wheel; OnTick posts it here with Execute.
 func (lp *loop) Run(context.Context) error {
-	lp.wheel.Advance(time.Now())
+	lp.begin()
+	lp.wheel.Advance(monoTime(lp.now))
 	lp.flush()
+	lp.end()
 	return nil
 }
 

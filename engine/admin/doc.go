@@ -32,8 +32,10 @@
 // Metrics. The collectors in this package read the counters the engine,
 // the session server, the store and the TLS handshaker already keep (atomic
 // integers, or a snapshot under a short lock) at scrape time: nothing on a
-// hot path calls into Prometheus. The registry also holds the Go runtime
-// and process collectors, so a scrape reports RSS and goroutines.
+// hot path calls into Prometheus; stanza counts, the event loops' busy time
+// and the routing-latency histogram are per-loop arrays, summed here. The list
+// of metrics is in docs/ARCHITECTURE.md. The registry also holds the Go
+// runtime and process collectors, so a scrape reports RSS and goroutines.
 //
 // Profiling. net/http/pprof's handlers run through fasthttpadaptor. The
 // mutex and block profiles record nothing unless their sampling is on, and

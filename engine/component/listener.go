@@ -91,6 +91,7 @@ type Stats struct {
 	*engine.Stats
 
 	Authenticated atomic.Int64 // handshakes that succeeded
+	Live          atomic.Int64 // connections past the handshake now
 	AuthFailed    atomic.Int64 // handshakes that did not
 	StanzasIn     atomic.Int64 // from components
 	StanzasOut    atomic.Int64 // queued to components and not handed back

@@ -160,6 +160,7 @@ func (s *stream) handshake(e codec.Element) {
 	s.member = m
 	s.phase = phReady
 	s.env.stats.Authenticated.Add(1)
+	s.env.stats.Live.Add(1)
 	s.t.Send([]byte("<handshake/>"))
 	s.env.log.Info("component connected", "domain", s.dom.name, "instance", m.id, "remote", s.t.Info().Remote,
 		"instances", s.env.router.Connections(s.dom.name))
@@ -299,6 +300,7 @@ func (s *stream) HandleClosed() {
 	s.phase = phClosed
 	s.buf = nil
 	if s.member != nil {
+		s.env.stats.Live.Add(-1)
 		s.env.router.detach(s.member)
 		s.env.log.Info("component disconnected", "domain", s.dom.name, "instance", s.member.id, "instances", s.env.router.Connections(s.dom.name))
 	}

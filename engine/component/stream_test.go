@@ -393,9 +393,15 @@ func TestStreamAttachment(t *testing.T) {
 	if !h.r.Deliver(to, []byte("<message to='icq-1@gw.example'/>")) {
 		t.Fatal("not delivered to the connected stream")
 	}
+	if n := h.env.stats.Live.Load(); n != 1 {
+		t.Fatalf("Live = %d while authenticated", n)
+	}
 	h.s.HandleClosed()
 	h.s.HandleClosed()
 	if h.r.Deliver(to, []byte("<message to='icq-1@gw.example'/>")) {
 		t.Fatal("delivered after close")
+	}
+	if n := h.env.stats.Live.Load(); n != 0 {
+		t.Fatalf("Live = %d after close", n)
 	}
 }

@@ -446,8 +446,9 @@ func (srv *Server) StatsSnapshot() map[string]int64 {
 		"auth_ok":         st.AuthOK.Load(),
 		"auth_failed":     st.AuthFailed.Load(),
 		"registrations":   st.Registrations.Load(),
-		"stanzas_in":      st.StanzasIn.Load(),
-		"stanzas_routed":  st.StanzasRouted.Load(),
+		"stanzas_in":      st.StanzaTotal(DirIn),
+		"stanzas_out":     st.StanzaTotal(DirOut),
+		"stanzas_routed":  st.StanzaTotal(DirRouted),
 		"stream_errors":   st.StreamErrors.Load(),
 	}
 }

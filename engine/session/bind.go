@@ -47,6 +47,7 @@ func (s *Session) bind(r reply, child codec.Element) {
 	}
 	s.bound = true
 	s.srv.Stats.Bound.Add(1)
+	s.countState(StateBound)
 	s.loadBlockList()
 	s.phase = phEstablished
 	b := append(getBuf(), "<iq type='result'"...)

@@ -30,6 +30,8 @@ func (s *Session) AuthenticateExternal(user string) error {
 	}
 	s.authUser = j.Local()
 	s.srv.Stats.AuthOK.Add(1)
+	s.srv.Stats.AuthMechanisms[MechExternal].Add(1)
+	s.countState(StateAuthenticated)
 	s.t.ResetStream()
 	s.phase = phHeader
 	return nil

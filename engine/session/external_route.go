@@ -58,7 +58,7 @@ func (srv *Server) RouteExternal(e codec.Element) string {
 	bare := to.Bare()
 	switch kind {
 	case "message":
-		n := srv.deliverMessageBare(bare, stanza, from, false)
+		n := srv.deliverMessageBare(bare, stanza, from, false, 0, nil)
 		if n != 0 || typ == "headline" || typ == "error" || typ == "groupchat" {
 			return ""
 		}

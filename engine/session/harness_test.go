@@ -25,6 +25,7 @@ type fakeTransport struct {
 	secure  bool
 	canTLS  bool
 	remote  netip.Addr
+	kind    TransportKind
 	resumed int
 }
 
@@ -45,7 +46,7 @@ func (f *fakeTransport) Close()              { f.closed = true }
 func (f *fakeTransport) Post(fn func()) bool { f.posted <- fn; return true }
 func (f *fakeTransport) Resume()             { f.resumed++ }
 func (f *fakeTransport) Info() TransportInfo {
-	return TransportInfo{Remote: f.remote, Secure: f.secure, CanStartTLS: f.canTLS && !f.secure}
+	return TransportInfo{Remote: f.remote, Kind: f.kind, Secure: f.secure, CanStartTLS: f.canTLS && !f.secure}
 }
 
 func (f *fakeTransport) enqueued() []string {

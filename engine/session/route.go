@@ -8,7 +8,9 @@ import (
 // route handles a stanza from an established stream (RFC 6120 §8 and §10,
 // RFC 6121 §8): it checks the addresses, stamps 'from' with the full JID,
 // and hands the stanza to the server, another local session, or an error.
-func (s *Session) route(e codec.Element) {
+// readAt is when it was read (LoopTransport), or 0; c counts what is
+// routed.
+func (s *Session) route(e codec.Element, readAt int64, c *StanzaCounters) {
 	if string(e.NS()) != NSClient {
 		s.StreamError("invalid-namespace", "stanzas must be in jabber:client")
 		return
@@ -23,6 +25,7 @@ func (s *Session) route(e codec.Element) {
 		return
 	}
 	r := replyOf(e)
+	r.readAt, r.counters = readAt, c
 	var child codec.Element
 	if kind == "iq" {
 		var ok bool
@@ -103,8 +106,8 @@ func (s *Session) toUser(e codec.Element, r reply, to jid.JID) {
 				return
 			}
 			stanza := s.stamped(e)
-			if peer.Deliver(stanza) {
-				s.srv.Stats.StanzasRouted.Add(1)
+			if deliverTo(peer, stanza, r.readAt, r.counters) {
+				r.counters.Add(DirRouted, kindOfStanza(stanza), 1)
 			}
 			if r.kind == "message" && carbonable(e, r.typ) {
 				s.srv.carbonCopies(to, "received", stanza, to)
@@ -137,13 +140,13 @@ func (s *Session) toUser(e codec.Element, r reply, to jid.JID) {
 			s.sendError(r, errCancel, "service-unavailable", "no multi-user chat service here")
 			return
 		}
-		n := s.srv.deliverMessageBare(bare, s.stamped(e), s.full, carbonable(e, r.typ))
+		n := s.srv.deliverMessageBare(bare, s.stamped(e), s.full, carbonable(e, r.typ), r.readAt, r.counters)
 		if n < 0 {
 			s.blockedBy(r)
 			return
 		}
 		if n > 0 {
-			s.srv.Stats.StanzasRouted.Add(int64(n))
+			r.counters.Add(DirRouted, KindMessage, int64(n))
 			return
 		}
 		if r.typ == "headline" || r.typ == "error" {
@@ -216,8 +219,10 @@ func (s *Session) toAccount(e codec.Element, r reply, child codec.Element) {
 // §8.5.2.1.1): to the available resources with the highest non-negative
 // priority; carbon-enabled resources that did not get it get a <received/>
 // copy. It returns how many resources got it, or -1 when the recipient
-// blocks the sender (the message is then dropped).
-func (srv *Server) deliverMessageBare(bare jid.JID, stanza []byte, from jid.JID, carbon bool) int {
+// blocks the sender (the message is then dropped). readAt is when the
+// message was read (LoopTransport), or 0; the deliveries are counted on c
+// (nil: the shared counters).
+func (srv *Server) deliverMessageBare(bare jid.JID, stanza []byte, from jid.JID, carbon bool, readAt int64, c *StanzaCounters) int {
 	for _, p := range srv.cfg.Router.AppendResources(nil, bare) {
 		if ps, ok := p.(*Session); ok && ps.Blocks(from) {
 			return -1
@@ -226,7 +231,7 @@ func (srv *Server) deliverMessageBare(bare jid.JID, stanza []byte, from jid.JID,
 	n := 0
 	var got []jid.JID
 	for _, p := range srv.cfg.Router.AppendBest(nil, bare) {
-		if p.Deliver(append([]byte(nil), stanza...)) {
+		if deliverTo(p, append([]byte(nil), stanza...), readAt, c) {
 			n++
 			got = append(got, p.JID())
 		}

@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"xmppd/codec"
@@ -181,20 +180,6 @@ type Server struct {
 	offlineLocks [64]sync.Mutex  // striped by user: one offline delivery at a time
 	rosterLocks  [64]sync.Mutex  // striped by user: roster read-modify-write
 	offlineOrder [64]orderedWork // striped by user: offline stores in routing order
-}
-
-// Stats are the counters the metrics endpoint exports.
-type Stats struct {
-	Streams       atomic.Int64 // streams opened
-	Bound         atomic.Int64 // sessions currently bound
-	AuthOK        atomic.Int64
-	AuthFailed    atomic.Int64
-	Registrations atomic.Int64
-	StanzasIn     atomic.Int64
-	StanzasRouted atomic.Int64
-	StreamErrors  atomic.Int64
-	WorkRefused   atomic.Int64
-	Conflicts     atomic.Int64
 }
 
 // NewServer builds a Server and starts its worker pool; Close stops it.

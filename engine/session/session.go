@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"xmppd/codec"
+	"xmppd/engine/router"
 	"xmppd/engine/sasl"
 	"xmppd/internal/jid"
 )
@@ -44,9 +45,26 @@ type Transport interface {
 // TransportInfo describes a connection.
 type TransportInfo struct {
 	Remote      netip.Addr
+	Kind        TransportKind        // fixed for the connection's life
 	Secure      bool                 // TLS in place
 	CanStartTLS bool                 // STARTTLS could be offered now
 	TLS         *tls.ConnectionState // when Secure
+}
+
+// LoopTransport is implemented by transports whose owner is an event loop
+// (the engine's connections): they time routed stanzas and give the
+// session its loop's counters.
+type LoopTransport interface {
+	// ReadAt is when the input being handled now was read, in monotonic
+	// nanoseconds on a clock every LoopTransport shares (0: unknown).
+	ReadAt() int64
+	// EnqueueAt is Enqueue for a stanza its sender's transport read at
+	// readAt, so the recipient's transport can observe how long it took
+	// to reach it.
+	EnqueueAt(b []byte, readAt int64) bool
+	// StanzaCounters are the owner loop's (Stats.NewStanzaCounters), or
+	// nil for the Server's shared ones.
+	StanzaCounters() *StanzaCounters
 }
 
 // Stream phases.
@@ -65,6 +83,7 @@ type Session struct {
 
 	phase      uint8
 	headerSent bool
+	tally      uint8 // which Stats.Sessions gauge counts this session (stats.go)
 	dom        *domain
 	authUser   string // set by SASL success
 	full       jid.JID
@@ -102,7 +121,13 @@ type Session struct {
 // New returns a session for a new connection on transport t.
 func (s *Server) New(t Transport) *Session {
 	s.Stats.Streams.Add(1)
-	return &Session{srv: s, t: t}
+	k := t.Info().Kind
+	if k >= NumTransportKinds {
+		k = TransportC2S
+	}
+	ss := &Session{srv: s, t: t, tally: uint8(k) << 2}
+	ss.countState(StateConnected)
+	return ss
 }
 
 // JID is the bound full JID (zero before bind).
@@ -119,11 +144,48 @@ func (s *Session) IsClosed() bool { return s.phase == phClosed }
 
 // Deliver implements router.Session: a stanza routed to this session.
 // Presence for an inactive client (XEP-0352) is held back.
-func (s *Session) Deliver(b []byte) bool {
-	if c := s.csi.Load(); c != nil && c.hold(b) {
+func (s *Session) Deliver(b []byte) bool { return s.deliverAt(b, 0, nil) }
+
+// deliverAt is Deliver for a stanza read at readAt (LoopTransport), counted
+// on the caller's counters c (nil: the Server's shared ones).
+func (s *Session) deliverAt(b []byte, readAt int64, c *StanzaCounters) bool {
+	if c == nil {
+		c = &s.srv.Stats.stanzas
+	}
+	k := kindOfStanza(b)
+	if cs := s.csi.Load(); cs != nil && cs.hold(b) {
+		c.Add(DirOut, k, 1)
 		return true
 	}
-	return s.t.Enqueue(b)
+	var ok bool
+	if lt, timed := s.t.(LoopTransport); timed && readAt > 0 {
+		ok = lt.EnqueueAt(b, readAt)
+	} else {
+		ok = s.t.Enqueue(b)
+	}
+	if ok {
+		c.Add(DirOut, k, 1)
+	}
+	return ok
+}
+
+// deliverTo delivers a stanza read at readAt to peer, timed when the peer
+// is a local session, and counts it on c.
+func deliverTo(peer router.Session, b []byte, readAt int64, c *StanzaCounters) bool {
+	if ps, ok := peer.(*Session); ok {
+		return ps.deliverAt(b, readAt, c)
+	}
+	return peer.Deliver(b)
+}
+
+// counters are the stanza counters of the session's owner goroutine.
+func (s *Session) counters() *StanzaCounters {
+	if lt, ok := s.t.(LoopTransport); ok {
+		if c := lt.StanzaCounters(); c != nil {
+			return c
+		}
+	}
+	return &s.srv.Stats.stanzas
 }
 
 // Available implements router.Session.
@@ -154,6 +216,9 @@ func putBuf(b []byte) {
 // send writes b, built in a getBuf buffer, and recycles the buffer (the
 // transport copies what it keeps).
 func (s *Session) send(b []byte) {
+	if k, ok := kindOfOutput(b); ok {
+		s.counters().Add(DirOut, k, 1)
+	}
 	s.t.Send(b)
 	putBuf(b)
 }
@@ -259,11 +324,23 @@ func (s *Session) HandleElement(e codec.Element) {
 			s.handleCSI(string(e.Name()))
 			return
 		}
-		s.srv.Stats.StanzasIn.Add(1)
+		// One look at the transport per stanza: its read time and its
+		// loop's counters go along with the stanza.
+		var readAt int64
+		c := &s.srv.Stats.stanzas
+		if lt, ok := s.t.(LoopTransport); ok {
+			readAt = lt.ReadAt()
+			if lc := lt.StanzaCounters(); lc != nil {
+				c = lc
+			}
+		}
+		if k, ok := kindOfName(e.Name()); ok {
+			c.Add(DirIn, k, 1)
+		}
 		if f := s.srv.cfg.Filter; f != nil && !f(s.full, e) {
 			return
 		}
-		s.route(e)
+		s.route(e, readAt, c)
 	case phHeader:
 		s.StreamError("not-authorized", "an element before the stream header")
 	}
@@ -290,6 +367,7 @@ func (s *Session) HandleDecodeError(err error) {
 // HandleClosed is told that the connection is gone, whatever the reason.
 func (s *Session) HandleClosed() {
 	s.phase = phClosed
+	s.uncount()
 	if ok, _ := s.Available(); ok && s.bound {
 		s.goUnavailable(s.unavailableStanza(), nil)
 	}
@@ -393,7 +471,7 @@ func (s *Session) saslAuth(e codec.Element) {
 		return
 	}
 	if s.srv.authLim.exceeded(info.Remote) {
-		s.saslFailure("temporary-auth-failure", "too many failed attempts from your address; try again later")
+		s.saslRefused(FailRateLimited, "temporary-auth-failure", "too many failed attempts from your address; try again later")
 		return
 	}
 	m, err := s.dom.sasl.Start(string(e.Attr("mechanism")), s.channel())
@@ -486,6 +564,8 @@ func (s *Session) saslResult(m sasl.Mechanism, out []byte, done bool, err error)
 	s.mech = nil
 	s.authUser = m.Username()
 	s.srv.Stats.AuthOK.Add(1)
+	s.srv.Stats.AuthMechanisms[mechanismOf(m.Name())].Add(1)
+	s.countState(StateAuthenticated)
 	b := append(getBuf(), "<success xmlns='"+nsSASL+"'>"...)
 	b = base64.StdEncoding.AppendEncode(b, out)
 	b = append(b, "</success>"...)
@@ -500,7 +580,7 @@ func (s *Session) saslError(err error) {
 		cond, text = string(se.Condition), se.Text
 		if se.ChannelBindingRefused() {
 			// Negotiation, not a guess: clients walk down from -PLUS.
-			s.saslReply(cond, text)
+			s.saslReply(failureOf(cond), cond, text)
 			return
 		}
 	}
@@ -510,7 +590,12 @@ func (s *Session) saslError(err error) {
 // saslFailure reports a failed attempt; past the retry limit the stream is
 // closed (RFC 6120 §6.4.5).
 func (s *Session) saslFailure(cond, text string) {
-	s.saslReply(cond, text)
+	s.saslRefused(failureOf(cond), cond, text)
+}
+
+// saslRefused is saslFailure counted as why.
+func (s *Session) saslRefused(why AuthFailure, cond, text string) {
+	s.saslReply(why, cond, text)
 	if cond == "aborted" {
 		return
 	}
@@ -521,9 +606,11 @@ func (s *Session) saslFailure(cond, text string) {
 	}
 }
 
-// saslReply sends <failure/> with cond and an optional text.
-func (s *Session) saslReply(cond, text string) {
+// saslReply sends <failure/> with cond and an optional text, counted as
+// why.
+func (s *Session) saslReply(why AuthFailure, cond, text string) {
 	s.srv.Stats.AuthFailed.Add(1)
+	s.srv.Stats.AuthFailures[why].Add(1)
 	b := append(getBuf(), "<failure xmlns='"+nsSASL+"'><"...)
 	b = append(b, cond...)
 	b = append(b, "/>"...)

@@ -11,6 +11,11 @@ type reply struct {
 	id   string
 	from string // the original 'to': the reply comes from there
 	typ  string
+	// readAt is when the stanza was read (LoopTransport.ReadAt), for the
+	// routing-latency histogram; 0 when unknown. counters are where the
+	// session's owner counts what it routes.
+	readAt   int64
+	counters *StanzaCounters
 }
 
 func replyOf(e codec.Element) reply {

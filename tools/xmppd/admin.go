@@ -37,14 +37,18 @@ func startAdmin(cfg config.Config, log *slog.Logger, s *server, hs *tlspipe.Hand
 		ConstLabels: prometheus.Labels{"version": version},
 	})
 	build.Set(1)
-	listeners := make(map[string]*engine.Stats, len(s.listeners))
+	listeners := make(map[string]*engine.Stats, len(s.listeners)+1)
 	for name, l := range s.listeners {
 		listeners[name] = &l.Stats
+	}
+	comps := s.components.stats()
+	if comps != nil {
+		listeners["component"] = comps.Stats
 	}
 	collectors := []prometheus.Collector{
 		build,
 		admin.NewListenerCollector(listeners),
-		admin.NewSessionCollector(&s.sessions.Stats),
+		admin.NewSessionCollector(&s.sessions.Stats, comps),
 		admin.NewStoreCollector(s.store),
 	}
 	if hs != nil {

@@ -48,6 +48,14 @@ func (c *componentListener) Addr() string {
 	return c.l.Addr()
 }
 
+// stats are the listener's counters, nil when not listening.
+func (c *componentListener) stats() *component.Stats {
+	if c == nil || c.l == nil {
+		return nil
+	}
+	return &c.l.Stats
+}
+
 // Shutdown ends every component stream with <system-shutdown/> and stops
 // the listener. Call it before the session server closes: components route
 // into it.

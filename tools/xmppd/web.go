@@ -90,8 +90,36 @@ func (w *webListener) shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// metrics are the BOSH gauges, summed over the HTTP and HTTPS servers:
+//
+//	xmppd_bosh_sessions          BOSH sessions open
+//	xmppd_bosh_held_requests     HTTP requests held for output now (long polling)
+func (w *webListener) metrics() []prometheus.Collector {
+	var servers []*bosh.Server
+	for _, bs := range []*bosh.Server{w.bosh, w.tls} {
+		if bs != nil {
+			servers = append(servers, bs)
+		}
+	}
+	sum := func(read func(*bosh.Stats) int64) func() float64 {
+		return func() float64 {
+			var n int64
+			for _, bs := range servers {
+				n += read(&bs.Stats)
+			}
+			return float64(n)
+		}
+	}
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xmppd_bosh_sessions", Help: "BOSH sessions open (HTTP and HTTPS)."},
+			sum(func(st *bosh.Stats) int64 { return st.Sessions.Load() })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "xmppd_bosh_held_requests", Help: "BOSH HTTP requests held for output now (long polling; HTTP and HTTPS)."},
+			sum(func(st *bosh.Stats) int64 { return st.Held.Load() })),
+	}
+}
+
 // mountAPI mounts the provisioning API (with BOSH prebind when BOSH runs)
-// and the BOSH sessions gauge on the admin listener.
+// and the BOSH gauges on the admin listener.
 func mountAPI(s *server, store storage.Store, log *slog.Logger) error {
 	if s.admin == nil {
 		return nil
@@ -99,11 +127,10 @@ func mountAPI(s *server, store storage.Store, log *slog.Logger) error {
 	cfg := httpapi.Config{Sessions: s.sessions, Users: store, Logger: log.With("component", "api"), IssueToken: s.tokens.Issue}
 	if s.web != nil {
 		cfg.Prebind = s.web.main().Prebind
-		bs := s.web.main()
-		if err := s.admin.srv.Registry().Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "xmppd_bosh_sessions", Help: "BOSH sessions open.",
-		}, func() float64 { return float64(bs.Count()) })); err != nil {
-			return err
+		for _, c := range s.web.metrics() {
+			if err := s.admin.srv.Registry().Register(c); err != nil {
+				return err
+			}
 		}
 	}
 	api, err := httpapi.New(cfg)
