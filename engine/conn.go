@@ -28,9 +28,14 @@ type conn struct {
 	sess   Stream
 	pipe   *tlspipe.Pipe
 
-	tlsSwitch bool   // StartTLS was asked for during the current feed
-	closing   bool   // Close was called; no more input is processed
-	pending   []byte // TLS plaintext held while the session is paused
+	tlsSwitch bool // StartTLS was asked for during the current feed
+	closing   bool // Close was called; no more input is processed
+	// Guarded by mu, with the mailbox; here, they share the word above.
+	woken    bool // a Wake is on its way
+	overflow bool // the inbox went over MaxOutbound: the connection closes
+	closed   bool // OnClose ran: nothing more is accepted
+
+	pending []byte // TLS plaintext held while the session is paused
 
 	lastRead   int64 // unixNano of the last input
 	pingSent   int64 // unixNano of the outstanding keepalive ping, or 0
@@ -38,13 +43,46 @@ type conn struct {
 	aliveTimer timerwheel.Timer
 	onPlain    func([]byte)
 
-	mu         sync.Mutex // guards the following fields
+	mu sync.Mutex // guards mb, woken, overflow and closed
+	mb *mailbox   // nil while nothing waits
+}
+
+// mailbox is what other goroutines leave for a connection: routed stanzas
+// and posted functions. A connection holds one only while something waits
+// for its loop, so an idle connection keeps none; drained ones go back to
+// mailboxes with their slices' capacity, so a busy connection does not
+// allocate one per wake-up either.
+type mailbox struct {
 	inbox      []queued
 	inboxBytes int
 	posted     []func()
-	woken      bool
-	overflow   bool
-	closed     bool
+}
+
+var mailboxes = sync.Pool{New: func() any { return new(mailbox) }}
+
+// maxPooledMailbox bounds the capacity a pooled mailbox keeps: a burst's
+// large arrays are left to the garbage collector.
+const maxPooledMailbox = 256
+
+// recycle clears m (the stanzas and functions it referenced are no longer
+// kept alive by it) and returns it to the pool.
+func (m *mailbox) recycle() {
+	clear(m.inbox)
+	clear(m.posted)
+	m.inbox, m.posted, m.inboxBytes = m.inbox[:0], m.posted[:0], 0
+	if cap(m.inbox) > maxPooledMailbox || cap(m.posted) > maxPooledMailbox {
+		m.inbox, m.posted = nil, nil
+	}
+	mailboxes.Put(m)
+}
+
+// box returns the connection's mailbox, taking one from the pool if it has
+// none. Call with mu held.
+func (c *conn) box() *mailbox {
+	if c.mb == nil {
+		c.mb = mailboxes.Get().(*mailbox)
+	}
+	return c.mb
 }
 
 // queued is a routed stanza in a connection's inbox, with the monoNow at
@@ -125,13 +163,16 @@ func (l *Listener) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	defer lp.end()
 	c.mu.Lock()
 	c.closed = true
-	inbox := c.inbox
-	c.inbox, c.posted, c.inboxBytes = nil, nil, 0
+	mb := c.mb
+	c.mb = nil
 	c.mu.Unlock()
 	c.closing = true
 	c.safely(c.sess.HandleClosed)
-	if len(inbox) > 0 {
-		c.safely(func() { c.unsent(inbox) })
+	if mb != nil {
+		if len(mb.inbox) > 0 {
+			c.safely(func() { c.unsent(mb.inbox) })
+		}
+		mb.recycle()
 	}
 	lp.wheel.Cancel(c.authTimer)
 	lp.wheel.Cancel(c.aliveTimer)
@@ -168,10 +209,17 @@ func (c *conn) safely(fn func()) {
 // stanzas reach the routing-latency histogram here.
 func (c *conn) drain() {
 	c.mu.Lock()
-	posted, inbox, overflow := c.posted, c.inbox, c.overflow
-	c.posted, c.inbox, c.inboxBytes, c.woken = nil, nil, 0, false
+	mb, overflow := c.mb, c.overflow
+	c.mb, c.woken = nil, false
 	c.mu.Unlock()
-	for _, fn := range posted {
+	if mb == nil {
+		if overflow {
+			c.slowConsumer()
+		}
+		return
+	}
+	defer mb.recycle()
+	for _, fn := range mb.posted {
 		if c.closing {
 			break
 		}
@@ -181,11 +229,11 @@ func (c *conn) drain() {
 		c.slowConsumer()
 	}
 	if overflow || c.closing {
-		c.unsent(inbox)
+		c.unsent(mb.inbox)
 		return
 	}
 	lp := c.lp
-	for _, q := range inbox {
+	for _, q := range mb.inbox {
 		if q.readAt > 0 {
 			lp.stats.observeRoute(lp.now - q.readAt)
 		}
@@ -426,11 +474,11 @@ func (c *conn) EnqueueAt(b []byte, readAt int64) bool {
 		c.mu.Unlock()
 		return false
 	}
-	if c.inboxBytes+len(b) > c.l.cfg.MaxOutbound {
+	if mb := c.box(); mb.inboxBytes+len(b) > c.l.cfg.MaxOutbound {
 		c.overflow = true
 	} else {
-		c.inbox = append(c.inbox, queued{b, readAt})
-		c.inboxBytes += len(b)
+		mb.inbox = append(mb.inbox, queued{b, readAt})
+		mb.inboxBytes += len(b)
 	}
 	wake := !c.woken
 	c.woken = true
@@ -448,7 +496,8 @@ func (c *conn) Post(fn func()) bool {
 		c.mu.Unlock()
 		return false
 	}
-	c.posted = append(c.posted, fn)
+	mb := c.box()
+	mb.posted = append(mb.posted, fn)
 	wake := !c.woken
 	c.woken = true
 	c.mu.Unlock()

@@ -53,8 +53,11 @@ func (s *Session) accountIQ(e codec.Element, r reply, child codec.Element) {
 // iqResponse handles results and errors sent to the server: the answer to
 // our keepalive ping, or nothing we asked for (ignored, RFC 6120 §8.2.3).
 func (s *Session) iqResponse(r reply) {
-	if s.pingID != "" && r.id == s.pingID {
-		s.pingID = ""
+	if s.pingSeq != 0 {
+		var buf [16]byte
+		if r.id == string(appendPingID(buf[:0], s.pingSeq)) {
+			s.pingSeq = 0
+		}
 	}
 }
 
@@ -123,18 +126,28 @@ func (s *Session) serverIQ(r reply, child codec.Element, domain bool) {
 // PingID starts a keepalive ping (XEP-0199 §4.2) and returns its id; ""
 // when one is already outstanding or the session is not established.
 func (s *Session) SendPing() string {
-	if s.phase != phEstablished || s.pingID != "" {
+	if s.phase != phEstablished || s.pingSeq != 0 {
 		return ""
 	}
-	s.pingID = "ping-" + randomID()[:8]
+	for s.pingSeq == 0 { // 0 means none outstanding
+		s.pingSeq = s.srv.pings.Add(1)
+	}
+	var idBuf [16]byte
+	id := appendPingID(idBuf[:0], s.pingSeq)
 	b := append(getBuf(), "<iq type='get'"...)
-	b = codec.AppendAttr(b, "id", s.pingID)
+	b = codec.AppendAttr(b, "id", id)
 	b = codec.AppendAttr(b, "from", s.dom.name)
 	b = codec.AppendAttr(b, "to", s.full.String())
 	b = append(b, "><ping xmlns='"+nsPing+"'/></iq>"...)
 	s.send(b)
-	return s.pingID
+	return string(id)
+}
+
+// appendPingID appends the id of keepalive ping number n: "ping-" and n in
+// hexadecimal. The session keeps only n (4 bytes, not a string).
+func appendPingID(dst []byte, n uint32) []byte {
+	return strconv.AppendUint(append(dst, "ping-"...), uint64(n), 16)
 }
 
 // PingOutstanding reports whether a keepalive ping awaits its answer.
-func (s *Session) PingOutstanding() bool { return s.pingID != "" }
+func (s *Session) PingOutstanding() bool { return s.pingSeq != 0 }

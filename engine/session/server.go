@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"xmppd/codec"
@@ -129,8 +130,8 @@ func (c *Config) Validate() error {
 		return errors.New("session: no store")
 	case c.Router == nil:
 		return errors.New("session: no router")
-	case c.MaxAuthAttempts < 1:
-		return errors.New("session: MaxAuthAttempts must be at least 1")
+	case c.MaxAuthAttempts < 1 || c.MaxAuthAttempts > 255:
+		return errors.New("session: MaxAuthAttempts must be 1..255")
 	}
 	for _, d := range c.Domains {
 		j, err := jid.Parse(d)
@@ -175,6 +176,7 @@ type Server struct {
 	regLim  *ipLimiter
 	Stats   Stats
 
+	pings        atomic.Uint32 // keepalive ping numbers (Session.SendPing)
 	started      time.Time
 	lockSeed     maphash.Seed
 	offlineLocks [64]sync.Mutex  // striped by user: one offline delivery at a time

@@ -81,22 +81,10 @@ type Session struct {
 	srv *Server
 	t   Transport
 
-	phase      uint8
-	headerSent bool
-	tally      uint8 // which Stats.Sessions gauge counts this session (stats.go)
-	dom        *domain
-	authUser   string // set by SASL success
-	full       jid.JID
-	bound      bool
-	mech       sasl.Mechanism
-	attempts   int
-	busy       bool
-	tlsStarted bool
-	pingID     string
-
-	// interested is set once the session asked for the roster: it then
-	// receives roster pushes (RFC 6121 §2.1.6). Read by other sessions.
-	interested atomic.Bool
+	dom      *domain
+	authUser string // set by SASL success
+	full     jid.JID
+	mech     sasl.Mechanism
 
 	// lastPresence is the user's last available presence from this
 	// resource (from stamped, no 'to'), nil when unavailable; other
@@ -104,18 +92,32 @@ type Session struct {
 	lastPresence atomic.Pointer[[]byte]
 	// directed holds the addresses this resource sent directed available
 	// presence to; they get unavailable presence when it goes offline.
-	directed    map[string]struct{}
-	offlineDone bool // the offline queue was delivered to this resource
+	directed map[string]struct{}
 
-	blocked        atomic.Pointer[map[string]struct{}] // the user's block list; nil when empty
-	blockRequested atomic.Bool                         // asked for the block list: gets pushes
-	carbons        atomic.Bool                         // XEP-0280 enabled
-	csi            atomic.Pointer[csiState]            // XEP-0352; nil until used
-	ordered        orderedWork                         // presence and subscription work, in order
+	blocked atomic.Pointer[map[string]struct{}] // the user's block list; nil when empty
+	csi     atomic.Pointer[csiState]            // XEP-0352; nil until used
+	ordered orderedWork                         // presence and subscription work, in order
 
+	// interested is set once the session asked for the roster: it then
+	// receives roster pushes (RFC 6121 §2.1.6). Read by other sessions.
+	interested     atomic.Bool
+	blockRequested atomic.Bool // asked for the block list: gets pushes
+	carbons        atomic.Bool // XEP-0280 enabled
 	// avail packs the presence the router reads from other goroutines: bit
 	// 8 set when available, the low byte the priority.
 	avail atomic.Uint32
+
+	pingSeq uint32 // the outstanding keepalive ping's number, or 0 (iq.go)
+
+	// The byte-sized state, together (the struct is per connection).
+	phase       uint8
+	tally       uint8 // which Stats.Sessions gauge counts this session (stats.go)
+	attempts    uint8 // failed SASL attempts on this stream
+	headerSent  bool
+	bound       bool
+	busy        bool
+	tlsStarted  bool
+	offlineDone bool // the offline queue was delivered to this resource
 }
 
 // New returns a session for a new connection on transport t.
@@ -600,8 +602,8 @@ func (s *Session) saslRefused(why AuthFailure, cond, text string) {
 		return
 	}
 	s.srv.authLim.add(s.t.Info().Remote)
-	s.attempts++
-	if s.attempts >= s.srv.cfg.MaxAuthAttempts {
+	s.attempts++ // at most MaxAuthAttempts (Validate: ≤ 255) before the stream ends
+	if int(s.attempts) >= s.srv.cfg.MaxAuthAttempts {
 		s.StreamError("policy-violation", "too many failed authentication attempts")
 	}
 }

@@ -305,3 +305,32 @@ func TestExternalAuthAndTokens(t *testing.T) {
 	d.send(plainAuth("sam", tok))
 	d.expect("<success")
 }
+
+// A keepalive ping is outstanding until a result with its id arrives; a
+// result with another id (an old ping's, or anything else) leaves it, and
+// each ping has a new id.
+func TestKeepalivePingIDs(t *testing.T) {
+	srv := newTestServer(t, nil)
+	c := srv.testClient(t)
+	c.login("kim", "pw", "r")
+	c.ft.out.Reset()
+	id := c.s.SendPing()
+	if id == "" || !c.s.PingOutstanding() {
+		t.Fatalf("SendPing = %q, outstanding %v", id, c.s.PingOutstanding())
+	}
+	c.expect("<iq type='get' id='"+id+"'", "<ping xmlns='urn:xmpp:ping'/>")
+	if again := c.s.SendPing(); again != "" {
+		t.Fatalf("a second ping while one is outstanding: %q", again)
+	}
+	c.send("<iq type='result' id='" + id + "x'/>")
+	if !c.s.PingOutstanding() {
+		t.Fatal("a result with another id ended the ping")
+	}
+	c.send("<iq type='result' id='" + id + "'/>")
+	if c.s.PingOutstanding() {
+		t.Fatal("the ping's result did not end it")
+	}
+	if next := c.s.SendPing(); next == "" || next == id {
+		t.Fatalf("the next ping's id %q (the last was %q)", next, id)
+	}
+}

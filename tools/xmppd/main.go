@@ -18,7 +18,6 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -29,6 +28,7 @@ import (
 	"xmppd/engine/session"
 	"xmppd/engine/tlspipe"
 	"xmppd/internal/config"
+	"xmppd/internal/gctune"
 	"xmppd/internal/selfcert"
 	"xmppd/storage/pebblestore"
 )
@@ -37,17 +37,16 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	// A server of mostly idle sessions allocates little once they are
-	// connected, so a tighter GC target costs little CPU and saves about a
-	// quarter of the RSS per session (BENCHMARKS.md). GOGC in the
+	// The GC target follows the live heap (internal/gctune): 30% headroom
+	// for the large heap of many idle sessions, where headroom is RSS, and
+	// at least 4 MiB for a small one, where a tight target would collect
+	// constantly under message load (BENCHMARKS.md). GOGC in the
 	// environment still wins.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(defaultGCPercent)
+		go (&gctune.Tuner{Policy: gctune.Default}).Run(context.Background(), time.Second)
 	}
 	os.Exit(run(os.Args[1:], os.Stderr, nil))
 }
-
-const defaultGCPercent = 50
 
 // run starts the server and blocks until SIGINT or SIGTERM (or until stop
 // is closed, for tests). ready, when set, receives the bound addresses.
