@@ -154,6 +154,17 @@ func (b *boshSession) Enqueue(p []byte) bool {
 	return true
 }
 
+// EnqueueAt is Enqueue: BOSH does not time routes (its requests come on
+// HTTP workers, not on an event loop with a shared clock).
+func (b *boshSession) EnqueueAt(p []byte, _ int64) bool { return b.Enqueue(p) }
+
+// ReadAt is 0: BOSH does not time routes.
+func (b *boshSession) ReadAt() int64 { return 0 }
+
+// StanzaCounters is nil: the owner is whichever goroutine holds mu, so
+// the session server's shared counters count BOSH stanzas.
+func (b *boshSession) StanzaCounters() *session.StanzaCounters { return nil }
+
 // slowConsumer ends a session whose client does not fetch what it is sent.
 func (b *boshSession) slowConsumer() {
 	b.qmu.Lock()

@@ -466,7 +466,7 @@ func (c *conn) Send(b []byte) {
 
 func (c *conn) Enqueue(b []byte) bool { return c.EnqueueAt(b, 0) }
 
-// EnqueueAt implements session.LoopTransport: Enqueue for a stanza that
+// EnqueueAt implements session.Transport: Enqueue for a stanza that
 // its sender's loop read at readAt (monoNow).
 func (c *conn) EnqueueAt(b []byte, readAt int64) bool {
 	c.mu.Lock()
@@ -518,11 +518,11 @@ func (c *conn) StartTLS() error {
 
 func (c *conn) ResetStream() { c.dec.Reset() }
 
-// ReadAt implements session.LoopTransport: input is handled in the
+// ReadAt implements session.Transport: input is handled in the
 // callback that read it, so its arrival is the callback's start.
 func (c *conn) ReadAt() int64 { return c.lp.now }
 
-// StanzaCounters implements session.LoopTransport.
+// StanzaCounters implements session.Transport: the loop's own.
 func (c *conn) StanzaCounters() *session.StanzaCounters { return c.lp.counters }
 
 func (c *conn) Close() {

@@ -44,7 +44,7 @@
 // spends in callbacks (Stats.LoopBusy), the routing-latency histogram
 // (Stats.RouteLatency) and the loop's session.StanzaCounters. A callback
 // reads the monotonic clock when it starts and when it ends; the start is
-// also the arrival time of what it reads (session.LoopTransport.ReadAt),
+// also the arrival time of what it reads (session.Transport.ReadAt),
 // which a routed stanza carries through the recipient's inbox to be
 // observed when the recipient's loop drains it.
 //

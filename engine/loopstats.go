@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,6 +38,24 @@ var RouteLatencyBounds = [...]time.Duration{
 	time.Second,
 }
 
+// firstBucket[n] is the first latency bucket whose bound is at least
+// 2^(n-1): where a latency of bit length n starts looking. Computed once
+// from RouteLatencyBounds.
+var firstBucket = func() (t [65]uint8) {
+	for n := range t {
+		lo := int64(0)
+		if n > 0 {
+			lo = int64(1) << (n - 1)
+		}
+		i := 0
+		for i < len(RouteLatencyBounds) && int64(RouteLatencyBounds[i]) < lo {
+			i++
+		}
+		t[n] = uint8(i)
+	}
+	return t
+}()
+
 // loopStats are one event loop's counters. Only the loop's goroutine
 // writes them, so an update is a load and a store (no locked instruction,
 // no contention); scrapes read them with atomic loads.
@@ -56,7 +75,9 @@ func (s *loopStats) observeRoute(ns int64) {
 	if ns < 0 {
 		ns = 0 // the two stamps raced by a hair
 	}
-	i := 0
+	// Start at the first bucket that can hold ns's power of two: the
+	// bounds at least double, so at most two steps remain.
+	i := int(firstBucket[bits.Len64(uint64(ns))])
 	for i < len(RouteLatencyBounds) && ns > int64(RouteLatencyBounds[i]) {
 		i++
 	}

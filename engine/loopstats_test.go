@@ -115,3 +115,21 @@ func BenchmarkLoopAccounting(b *testing.B) {
 		lp.end()
 	}
 }
+
+func TestObserveRouteMatchesLinearScan(t *testing.T) {
+	for _, ns := range []int64{0, 1, 9999, 10000, 10001, 24999, 25000, 25001, 1 << 20, 999_999, 1_000_000, 1_000_001, 2_500_000, 999_999_999, 1e9, 1e9 + 1, 1 << 40, 1<<63 - 1} {
+		var s loopStats
+		s.observeRoute(ns)
+		want := 0
+		for want < len(RouteLatencyBounds) && ns > int64(RouteLatencyBounds[want]) {
+			want++
+		}
+		if s.route[want].Load() != 1 {
+			for i := range s.route {
+				if s.route[i].Load() != 0 {
+					t.Errorf("%d ns: bucket %d, want %d", ns, i, want)
+				}
+			}
+		}
+	}
+}

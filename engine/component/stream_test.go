@@ -58,10 +58,13 @@ func (f *fakeTransport) Enqueue(b []byte) bool {
 	f.queued = append(f.queued, b)
 	return true
 }
-func (f *fakeTransport) StartTLS() error  { return errors.New("fake: no TLS") }
-func (f *fakeTransport) ResetStream()     {}
-func (f *fakeTransport) Post(func()) bool { return false }
-func (f *fakeTransport) Resume()          {}
+func (f *fakeTransport) EnqueueAt(b []byte, _ int64) bool        { return f.Enqueue(b) }
+func (f *fakeTransport) ReadAt() int64                           { return 0 }
+func (f *fakeTransport) StanzaCounters() *session.StanzaCounters { return nil }
+func (f *fakeTransport) StartTLS() error                         { return errors.New("fake: no TLS") }
+func (f *fakeTransport) ResetStream()                            {}
+func (f *fakeTransport) Post(func()) bool                        { return false }
+func (f *fakeTransport) Resume()                                 {}
 func (f *fakeTransport) Info() session.TransportInfo {
 	return session.TransportInfo{Remote: netip.MustParseAddr("192.0.2.1")}
 }

@@ -19,8 +19,9 @@ type countingTransport struct {
 	delivered *atomic.Int64
 }
 
-func (c *countingTransport) Enqueue(b []byte) bool { c.delivered.Add(1); return true }
-func (c *countingTransport) Post(fn func()) bool   { fn(); return true }
+func (c *countingTransport) Enqueue(b []byte) bool            { c.delivered.Add(1); return true }
+func (c *countingTransport) EnqueueAt(b []byte, _ int64) bool { return c.Enqueue(b) }
+func (c *countingTransport) Post(fn func()) bool              { fn(); return true }
 
 // benchServer is a session server on Pebble with users u0..u(n-1), each
 // with a roster of the next k users (mutual, subscription both), all bound

@@ -40,11 +40,14 @@ func (f *fakeTransport) Enqueue(b []byte) bool {
 	f.enq = append(f.enq, b)
 	return true
 }
-func (f *fakeTransport) StartTLS() error     { f.secure = true; return nil }
-func (f *fakeTransport) ResetStream()        { f.reset = true }
-func (f *fakeTransport) Close()              { f.closed = true }
-func (f *fakeTransport) Post(fn func()) bool { f.posted <- fn; return true }
-func (f *fakeTransport) Resume()             { f.resumed++ }
+func (f *fakeTransport) EnqueueAt(b []byte, _ int64) bool { return f.Enqueue(b) }
+func (f *fakeTransport) ReadAt() int64                    { return 0 }
+func (f *fakeTransport) StanzaCounters() *StanzaCounters  { return nil }
+func (f *fakeTransport) StartTLS() error                  { f.secure = true; return nil }
+func (f *fakeTransport) ResetStream()                     { f.reset = true }
+func (f *fakeTransport) Close()                           { f.closed = true }
+func (f *fakeTransport) Post(fn func()) bool              { f.posted <- fn; return true }
+func (f *fakeTransport) Resume()                          { f.resumed++ }
 func (f *fakeTransport) Info() TransportInfo {
 	return TransportInfo{Remote: f.remote, Kind: f.kind, Secure: f.secure, CanStartTLS: f.canTLS && !f.secure}
 }

@@ -8,7 +8,7 @@ import (
 // route handles a stanza from an established stream (RFC 6120 §8 and §10,
 // RFC 6121 §8): it checks the addresses, stamps 'from' with the full JID,
 // and hands the stanza to the server, another local session, or an error.
-// readAt is when it was read (LoopTransport), or 0; c counts what is
+// readAt is when it was read (Transport.ReadAt), or 0; c counts what is
 // routed.
 func (s *Session) route(e codec.Element, readAt int64, c *StanzaCounters) {
 	if string(e.NS()) != NSClient {
@@ -220,7 +220,7 @@ func (s *Session) toAccount(e codec.Element, r reply, child codec.Element) {
 // priority; carbon-enabled resources that did not get it get a <received/>
 // copy. It returns how many resources got it, or -1 when the recipient
 // blocks the sender (the message is then dropped). readAt is when the
-// message was read (LoopTransport), or 0; the deliveries are counted on c
+// message was read (Transport.ReadAt), or 0; the deliveries are counted on c
 // (nil: the shared counters).
 func (srv *Server) deliverMessageBare(bare jid.JID, stanza []byte, from jid.JID, carbon bool, readAt int64, c *StanzaCounters) int {
 	for _, p := range srv.cfg.Router.AppendResources(nil, bare) {

@@ -40,6 +40,23 @@ type Transport interface {
 	Resume()
 	// Info describes the connection as it is now.
 	Info() TransportInfo
+
+	// The event-loop hooks, for the counters (they are methods here
+	// rather than an optional interface: a type assertion per stanza
+	// costs more than the rest of the counting).
+
+	// ReadAt is when the input being handled now was read, in monotonic
+	// nanoseconds on a clock that every transport timing routes shares
+	// (the engine's connections); 0 from one that does not.
+	ReadAt() int64
+	// EnqueueAt is Enqueue for a stanza its sender's transport read at
+	// readAt (0: unknown), so that the recipient's transport can time the
+	// route; a transport that does not time routes ignores readAt.
+	EnqueueAt(b []byte, readAt int64) bool
+	// StanzaCounters are where the owner goroutine counts stanzas: its
+	// event loop's own set (Stats.NewStanzaCounters), or nil for the
+	// Server's shared one.
+	StanzaCounters() *StanzaCounters
 }
 
 // TransportInfo describes a connection.
@@ -49,22 +66,6 @@ type TransportInfo struct {
 	Secure      bool                 // TLS in place
 	CanStartTLS bool                 // STARTTLS could be offered now
 	TLS         *tls.ConnectionState // when Secure
-}
-
-// LoopTransport is implemented by transports whose owner is an event loop
-// (the engine's connections): they time routed stanzas and give the
-// session its loop's counters.
-type LoopTransport interface {
-	// ReadAt is when the input being handled now was read, in monotonic
-	// nanoseconds on a clock every LoopTransport shares (0: unknown).
-	ReadAt() int64
-	// EnqueueAt is Enqueue for a stanza its sender's transport read at
-	// readAt, so the recipient's transport can observe how long it took
-	// to reach it.
-	EnqueueAt(b []byte, readAt int64) bool
-	// StanzaCounters are the owner loop's (Stats.NewStanzaCounters), or
-	// nil for the Server's shared ones.
-	StanzaCounters() *StanzaCounters
 }
 
 // Stream phases.
@@ -148,8 +149,8 @@ func (s *Session) IsClosed() bool { return s.phase == phClosed }
 // Presence for an inactive client (XEP-0352) is held back.
 func (s *Session) Deliver(b []byte) bool { return s.deliverAt(b, 0, nil) }
 
-// deliverAt is Deliver for a stanza read at readAt (LoopTransport), counted
-// on the caller's counters c (nil: the Server's shared ones).
+// deliverAt is Deliver for a stanza read at readAt (Transport.ReadAt),
+// counted on the caller's counters c (nil: the Server's shared ones).
 func (s *Session) deliverAt(b []byte, readAt int64, c *StanzaCounters) bool {
 	if c == nil {
 		c = &s.srv.Stats.stanzas
@@ -159,12 +160,7 @@ func (s *Session) deliverAt(b []byte, readAt int64, c *StanzaCounters) bool {
 		c.Add(DirOut, k, 1)
 		return true
 	}
-	var ok bool
-	if lt, timed := s.t.(LoopTransport); timed && readAt > 0 {
-		ok = lt.EnqueueAt(b, readAt)
-	} else {
-		ok = s.t.Enqueue(b)
-	}
+	ok := s.t.EnqueueAt(b, readAt)
 	if ok {
 		c.Add(DirOut, k, 1)
 	}
@@ -182,10 +178,8 @@ func deliverTo(peer router.Session, b []byte, readAt int64, c *StanzaCounters) b
 
 // counters are the stanza counters of the session's owner goroutine.
 func (s *Session) counters() *StanzaCounters {
-	if lt, ok := s.t.(LoopTransport); ok {
-		if c := lt.StanzaCounters(); c != nil {
-			return c
-		}
+	if c := s.t.StanzaCounters(); c != nil {
+		return c
 	}
 	return &s.srv.Stats.stanzas
 }
@@ -326,23 +320,15 @@ func (s *Session) HandleElement(e codec.Element) {
 			s.handleCSI(string(e.Name()))
 			return
 		}
-		// One look at the transport per stanza: its read time and its
-		// loop's counters go along with the stanza.
-		var readAt int64
-		c := &s.srv.Stats.stanzas
-		if lt, ok := s.t.(LoopTransport); ok {
-			readAt = lt.ReadAt()
-			if lc := lt.StanzaCounters(); lc != nil {
-				c = lc
-			}
-		}
+		// The read time and the loop's counters go along with the stanza.
+		c := s.counters()
 		if k, ok := kindOfName(e.Name()); ok {
 			c.Add(DirIn, k, 1)
 		}
 		if f := s.srv.cfg.Filter; f != nil && !f(s.full, e) {
 			return
 		}
-		s.route(e, readAt, c)
+		s.route(e, s.t.ReadAt(), c)
 	case phHeader:
 		s.StreamError("not-authorized", "an element before the stream header")
 	}

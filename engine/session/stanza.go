@@ -11,7 +11,7 @@ type reply struct {
 	id   string
 	from string // the original 'to': the reply comes from there
 	typ  string
-	// readAt is when the stanza was read (LoopTransport.ReadAt), for the
+	// readAt is when the stanza was read (Transport.ReadAt), for the
 	// routing-latency histogram; 0 when unknown. counters are where the
 	// session's owner counts what it routes.
 	readAt   int64

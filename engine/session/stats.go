@@ -72,7 +72,7 @@ type StanzaCounters struct {
 func (c *StanzaCounters) Add(d Direction, k StanzaKind, n int64) { c.n[d][k].Add(n) }
 
 // NewStanzaCounters returns a set of counters for one event loop to count
-// its sessions' stanzas on (LoopTransport.StanzaCounters); Stanzas
+// its sessions' stanzas on (Transport.StanzaCounters); Stanzas
 // includes it from now on.
 func (st *Stats) NewStanzaCounters() *StanzaCounters {
 	c := &StanzaCounters{}
