@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding/binary"
+	"slices"
 	"sync"
 )
 
@@ -20,17 +21,17 @@ func (d *Decoder) CompactHeader() {
 	if h.n == 0 || h.compact || d.fragment {
 		return
 	}
+	// The compact form is built in scratch on the stack and looked up;
+	// only a header not seen before is copied to the heap and interned.
+	var bufScratch [256]byte
+	var nsScratch [8]nsDecl
+	var keyScratch [512]byte
 	old := h.buf
 	// '<' and the qualified name stay first, where qname reads them.
 	n := 1 + int(h.qlen)
-	size := n
+	buf := append(bufScratch[:0], old[:n]...)
+	ns := nsScratch[:0]
 	for _, e := range h.ns {
-		size += int(e.plen) + int(e.uri.n)
-	}
-	buf := make([]byte, 0, size)
-	buf = append(buf, old[:n]...)
-	ns := make([]nsDecl, len(h.ns))
-	for i, e := range h.ns {
 		p := len(buf)
 		buf = append(buf, old[e.poff:e.poff+uint32(e.plen)]...)
 		e.poff = uint32(p)
@@ -39,9 +40,14 @@ func (d *Decoder) CompactHeader() {
 			buf = append(buf, old[e.uri.off:e.uri.off+e.uri.n]...)
 			e.uri.off = uint32(u)
 		}
-		ns[i] = e
+		ns = append(ns, e)
 	}
-	d.hdr = headers.intern(&Header{buf: buf, ns: ns, n: n, qlen: h.qlen, plen: h.plen, compact: true})
+	key := internKey(keyScratch[:0], h.qlen, h.plen, ns, buf)
+	if s := headers.lookup(key); s != nil {
+		d.hdr = s
+		return
+	}
+	d.hdr = headers.intern(key, &Header{buf: slices.Clone(buf), ns: slices.Clone(ns), n: n, qlen: h.qlen, plen: h.plen, compact: true})
 }
 
 // headers is the process's table of interned compact headers.
@@ -57,10 +63,16 @@ type internTable struct {
 	m  map[string]*Header
 }
 
-// intern returns the shared header equal to h, adding h if there is none
-// and the table has room.
-func (it *internTable) intern(h *Header) *Header {
-	key := internKey(h)
+// lookup returns the interned header with this key, or nil.
+func (it *internTable) lookup(key []byte) *Header {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	return it.m[string(key)]
+}
+
+// intern returns the shared header with this key, adding h (whose slices
+// must be its own) if there is none and the table has room.
+func (it *internTable) intern(key []byte, h *Header) *Header {
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	if s, ok := it.m[string(key)]; ok {
@@ -74,14 +86,14 @@ func (it *internTable) intern(h *Header) *Header {
 	return h
 }
 
-// internKey spells out everything a compact header holds: two headers
-// with the same key read the same in every accessor.
-func internKey(h *Header) []byte {
-	key := make([]byte, 0, 8+len(h.buf)+12*len(h.ns))
-	key = binary.LittleEndian.AppendUint16(key, h.qlen)
-	key = binary.LittleEndian.AppendUint16(key, h.plen)
-	key = binary.LittleEndian.AppendUint32(key, uint32(len(h.ns)))
-	for _, e := range h.ns {
+// internKey appends to dst everything a compact header holds (its name's
+// and prefix's lengths, declarations and bytes): two headers with the same
+// key read the same in every accessor.
+func internKey(dst []byte, qlen, plen uint16, ns []nsDecl, buf []byte) []byte {
+	key := binary.LittleEndian.AppendUint16(dst, qlen)
+	key = binary.LittleEndian.AppendUint16(key, plen)
+	key = binary.LittleEndian.AppendUint32(key, uint32(len(ns)))
+	for _, e := range ns {
 		def := uint32(0)
 		if e.isDef {
 			def = 1
@@ -91,5 +103,5 @@ func internKey(h *Header) []byte {
 		key = binary.LittleEndian.AppendUint32(key, e.uri.off)
 		key = binary.LittleEndian.AppendUint32(key, e.uri.n)
 	}
-	return append(key, h.buf...)
+	return append(key, buf...)
 }

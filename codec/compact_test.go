@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -93,5 +94,35 @@ func TestCompactHeaderShared(t *testing.T) {
 	}
 	if ev, _, err := b.Next(p[n:]); err != nil || ev != EventStreamEnd {
 		t.Fatal(ev, err)
+	}
+}
+
+// Compacting a header the table already holds allocates nothing: the
+// compact form is built on the stack and only looked up.
+func TestCompactHeaderInternedAllocs(t *testing.T) {
+	hdr := []byte("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>")
+	decs := make([]*Decoder, 101)
+	for i := range decs {
+		decs[i] = NewDecoder(Limits{})
+		if _, _, err := decs[i].Next(hdr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decs[0].CompactHeader() // interned now
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for _, d := range decs[1:] {
+		d.CompactHeader()
+	}
+	runtime.ReadMemStats(&after)
+	// A few allocations elsewhere in the process are tolerated; one per
+	// call is not.
+	if n := after.Mallocs - before.Mallocs; n > 10 {
+		t.Fatalf("100 compactions of an interned header: %d allocations", n)
+	}
+	for _, d := range decs {
+		if d.Header() != decs[0].Header() {
+			t.Fatal("not shared")
+		}
 	}
 }

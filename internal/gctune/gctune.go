@@ -6,7 +6,7 @@
 // sessions GOGC=100 doubles the memory per session. With few busy sessions
 // the live heap is small, and a tight percentage collects over and over
 // while messages flow. So the target is a percentage of the live heap that
-// never gives less headroom than a fixed floor: 30% for a large heap, and
+// never gives less headroom than a fixed floor: 25% for a large heap, and
 // Go's default (GOGC=100, at least 4 MiB) for a small one.
 package gctune
 
@@ -19,7 +19,7 @@ import (
 
 // Policy is how much headroom the collector gets above the live heap.
 type Policy struct {
-	// MinPercent is the GOGC of a large heap; default 30.
+	// MinPercent is the GOGC of a large heap; default 25.
 	MinPercent int
 	// MaxPercent bounds the GOGC of a small heap; default 100, Go's own
 	// (above it, the runtime's minimum heap of 4 MiB × GOGC/100 grows too).
@@ -30,7 +30,7 @@ type Policy struct {
 }
 
 // Default is the server's policy.
-var Default = Policy{MinPercent: 30, MaxPercent: 100, MinHeadroom: 4 << 20}
+var Default = Policy{MinPercent: 25, MaxPercent: 100, MinHeadroom: 4 << 20}
 
 func (p Policy) withDefaults() Policy {
 	if p.MinPercent <= 0 {

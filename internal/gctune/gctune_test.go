@@ -17,24 +17,24 @@ func TestPercent(t *testing.T) {
 		{5 << 20, 80},    // 4 MiB over 5 MiB
 		{6 << 20, 67},    // rounded up: never less than 4 MiB
 		{10 << 20, 40},   // 4 MiB over 10 MiB
-		{25 << 20, 30},   // 15,000 idle sessions: 30% of the live heap
-		{1 << 30, 30},    // a very large heap stays at MinPercent
+		{25 << 20, 25},   // 15,000 idle sessions: 25% of the live heap
+		{1 << 30, 25},    // a very large heap stays at MinPercent
 	} {
 		if got := p.Percent(tc.live); got != tc.want {
 			t.Errorf("Percent(%d) = %d, want %d", tc.live, got, tc.want)
 		}
 	}
-	if got := (Policy{}).Percent(25 << 20); got != 30 {
-		t.Errorf("zero Policy: Percent = %d, want the default's 30", got)
+	if got := (Policy{}).Percent(25 << 20); got != 25 {
+		t.Errorf("zero Policy: Percent = %d, want the default's 25", got)
 	}
 }
 
 func TestStepSetsOnlyOnChange(t *testing.T) {
-	live := uint64(25 << 20)
+	live := uint64(40 << 20)
 	var sets []int
 	tu := &Tuner{Policy: Default, Live: func() uint64 { return live }, Set: func(p int) int { sets = append(sets, p); return 0 }}
 	tu.Step()
-	live = 24 << 20 // still 30%
+	live = 24 << 20 // still 25%
 	tu.Step()
 	live = 10 << 20 // 40%
 	tu.Step()
@@ -44,7 +44,7 @@ func TestStepSetsOnlyOnChange(t *testing.T) {
 	if got := tu.Step(); got != 100 {
 		t.Fatalf("Step = %d, want 100", got)
 	}
-	want := []int{30, 40, 100}
+	want := []int{25, 40, 100}
 	if len(sets) != len(want) {
 		t.Fatalf("set %v, want %v", sets, want)
 	}

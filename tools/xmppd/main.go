@@ -37,7 +37,7 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	// The GC target follows the live heap (internal/gctune): 30% headroom
+	// The GC target follows the live heap (internal/gctune): 25% headroom
 	// for the large heap of many idle sessions, where headroom is RSS, and
 	// at least 4 MiB for a small one, where a tight target would collect
 	// constantly under message load (BENCHMARKS.md). GOGC in the
