@@ -12,17 +12,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xdg-go/scram"
+
 	"xmppd/codec"
 )
 
 // A compact BOSH client (XEP-0124, with the XMPP binding of XEP-0206): just
 // what a benchmark needs. A session is created with hold=1 (so at most two
 // requests are ever open, 'requests' being hold+1), authenticates with
-// SASL PLAIN, restarts, binds, and is then held by Hold: one goroutine
-// that keeps exactly one request open at the server, sends whatever the
-// handler wants to send in the next request, and stops when the session is
-// terminated. Everything goes through one net/http client per run, with
-// keep-alive, so a held session costs one TCP connection.
+// SASL PLAIN or SCRAM, restarts, binds, and is then held by Hold: one
+// goroutine that keeps exactly one request open at the server, sends
+// whatever the handler wants to send in the next request, and stops when
+// the session is terminated. Everything goes through one net/http client
+// per run, with keep-alive, so a held session costs one TCP connection.
 
 const (
 	nsHTTPBind = "http://jabber.org/protocol/httpbind"
@@ -44,6 +46,9 @@ type BOSHClient struct {
 	URL    string
 	Domain string
 	HTTP   *http.Client
+	// Mech is the SASL mechanism of every login: PLAIN (also when empty),
+	// SCRAM-SHA-1 or SCRAM-SHA-256.
+	Mech Mech
 }
 
 // NewBOSHClient returns a client whose connections are kept alive, up to
@@ -185,35 +190,47 @@ func (s *BOSHSession) exchange(ctx context.Context, attrs, payload string, done 
 }
 
 // BOSHLogin creates a session and brings it to a bound resource: session
-// creation, SASL PLAIN, restart, bind. ctx bounds it all; on error the
+// creation, SASL (cl.Mech), restart, bind. ctx bounds it all; on error the
 // session is abandoned (the server drops it after 'inactivity').
 func (cl *BOSHClient) BOSHLogin(ctx context.Context, user, pass, resource string) (*BOSHSession, error) {
 	s := &BOSHSession{cl: cl, dec: codec.NewFragmentDecoder(codec.Limits{}, nsHTTPBind)}
 	// rid: a random-looking start well below 2^53 (XEP-0124 §14.1).
 	s.rid = uint64(time.Now().UnixNano()) & (1<<40 - 1)
-	features := func(e codec.Element) (bool, error) { return e.Is("features", nsStreams), nil }
+	var mechs uint8
+	first := func(e codec.Element) (bool, error) {
+		if !e.Is("features", nsStreams) {
+			return false, nil
+		}
+		for m := range e.Child("mechanisms", nsSASL).Children() {
+			if m.Is("mechanism", nsSASL) {
+				mechs |= mechBit(Mech(m.Text()))
+			}
+		}
+		return true, nil
+	}
 	create := " to='" + cl.Domain + "' xml:lang='en' ver='1.6' wait='" + strconv.Itoa(int(boshWait/time.Second)) +
 		"' hold='1' content='text/xml; charset=utf-8' xmpp:version='1.0' xmlns:xmpp='" + nsXBOSH + "'"
-	if err := s.exchange(ctx, create, "", features); err != nil {
+	if err := s.exchange(ctx, create, "", first); err != nil {
 		return nil, stepErr(StepStream, err)
 	}
-	payload := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))
-	err := s.exchange(ctx, "", "<auth xmlns='"+nsSASL+"' mechanism='PLAIN'>"+payload+"</auth>", func(e codec.Element) (bool, error) {
-		if e.Is("success", nsSASL) || e.Is("failure", nsSASL) {
-			return true, saslOutcome(e)
-		}
-		return false, nil
-	})
-	if err != nil {
+	mech := cl.Mech
+	if mech == "" {
+		mech = MechPLAIN
+	}
+	if mechs&mechBit(mech) == 0 {
+		return nil, stepErr(StepAuth, ErrNoMechanism)
+	}
+	if err := s.auth(ctx, user, pass, mech); err != nil {
 		return nil, stepErr(StepAuth, err)
 	}
+	features := func(e codec.Element) (bool, error) { return e.Is("features", nsStreams), nil }
 	restart := " to='" + cl.Domain + "' xml:lang='en' xmpp:restart='true' xmlns:xmpp='" + nsXBOSH + "'"
 	if err := s.exchange(ctx, restart, "", features); err != nil {
 		return nil, stepErr(StepStream, err)
 	}
 	bind := "<iq xmlns='" + nsClient + "' type='set' id='bind1'><bind xmlns='" + nsBind + "'>" +
 		string(codec.AppendTextElement(nil, "resource", resource)) + "</bind></iq>"
-	err = s.exchange(ctx, "", bind, func(e codec.Element) (bool, error) {
+	err := s.exchange(ctx, "", bind, func(e codec.Element) (bool, error) {
 		if string(e.Name()) != "iq" || string(e.Attr("id")) != "bind1" {
 			return false, nil
 		}
@@ -232,6 +249,87 @@ func (cl *BOSHClient) BOSHLogin(ctx context.Context, user, pass, resource string
 		return nil, stepErr(StepBind, err)
 	}
 	return s, nil
+}
+
+// auth runs one SASL exchange (RFC 6120 §6) over the session: PLAIN, or
+// SCRAM (RFC 5802) with the server's signature checked.
+func (s *BOSHSession) auth(ctx context.Context, user, pass string, mech Mech) error {
+	var conv *scram.ClientConversation
+	var initial []byte
+	switch mech {
+	case MechPLAIN:
+		initial = append(append(append(append(initial, 0), user...), 0), pass...)
+	case MechSCRAMSHA1, MechSCRAMSHA256:
+		h := scram.SHA1
+		if mech == MechSCRAMSHA256 {
+			h = scram.SHA256
+		}
+		cl, err := h.NewClient(user, pass, "")
+		if err != nil {
+			return err
+		}
+		conv = cl.NewConversation()
+		first, err := conv.Step("")
+		if err != nil {
+			return err
+		}
+		initial = []byte(first)
+	default:
+		return ErrNoMechanism
+	}
+	payload := string(appendAuth(nil, mech, initial))
+	for {
+		// The server's next SASL element: a challenge or the outcome. Its
+		// data is copied out: the element lives until the next decode.
+		var challenge, success bool
+		var data []byte
+		err := s.exchange(ctx, "", payload, func(e codec.Element) (bool, error) {
+			switch {
+			case e.Is("challenge", nsSASL):
+				challenge = true
+			case e.Is("success", nsSASL):
+				success = true
+			case e.Is("failure", nsSASL):
+				return true, saslOutcome(e)
+			default:
+				return false, nil
+			}
+			// "=" is data of length zero (RFC 6120 §6.4).
+			if t := e.Text(); string(t) != "=" {
+				var err error
+				if data, err = base64.StdEncoding.AppendDecode(nil, t); err != nil {
+					return true, fmt.Errorf("%w: SASL data: %w", ErrUnexpected, err)
+				}
+			}
+			return true, nil
+		})
+		switch {
+		case err != nil:
+			return err
+		case success && conv == nil:
+			return nil
+		case success:
+			// The server's signature comes with success (RFC 6120
+			// §6.3.10), unless it came as a last challenge.
+			if !conv.Done() {
+				if _, err := conv.Step(string(data)); err != nil {
+					return fmt.Errorf("%w: %w", ErrServerSignature, err)
+				}
+			}
+			if !conv.Valid() {
+				return ErrServerSignature
+			}
+			return nil
+		case challenge && conv != nil:
+			resp, err := conv.Step(string(data))
+			if err != nil {
+				return fmt.Errorf("%w: %w", ErrUnexpected, err)
+			}
+			payload = "<response xmlns='" + nsSASL + "'>" + base64.StdEncoding.EncodeToString([]byte(resp)) + "</response>"
+		default:
+			return fmt.Errorf("%w: a SASL challenge to %s", ErrUnexpected, mech)
+		}
+	}
 }
 
 // Hold keeps one request open at the server until the session ends or

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xdg-go/scram"
 
 	"xmppd/codec"
 )
@@ -136,5 +139,143 @@ func TestBOSHSession(t *testing.T) {
 			t.Fatalf("rid %s sent twice: %v", r, f.rids)
 		}
 		seen[r] = true
+	}
+}
+
+// fakeSCRAMBOSH answers a BOSH login's set-up with SCRAM: the offered
+// mechanisms, then a server conversation of xdg-go/scram for the
+// password, whose last message can be forged or sent as a challenge. It
+// takes PLAIN too, and then answers success with "=" (empty data).
+type fakeSCRAMBOSH struct {
+	offer            string // mechanism names, space-separated
+	password         string
+	forge            bool // a wrong server signature
+	finalAsChallenge bool // the signature as a last challenge, success empty
+
+	mu   sync.Mutex // guards the following fields
+	conv *scram.ServerConversation
+	auth string // the mechanism of the <auth/> received
+}
+
+func (f *fakeSCRAMBOSH) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	req := string(b)
+	const open = "<body xmlns='" + nsHTTPBind + "' xmlns:stream='" + nsStreams + "'"
+	reply := func(s string) { _, _ = io.WriteString(w, s) }
+	sasl := func(name, data string) {
+		reply(open + "><" + name + " xmlns='" + nsSASL + "'>" + base64.StdEncoding.EncodeToString([]byte(data)) + "</" + name + "></body>")
+	}
+	failure := func() { reply(open + "><failure xmlns='" + nsSASL + "'><not-authorized/></failure></body>") }
+	text := func(tag string) string { // the base64 text of <tag ...>...</tag>
+		s := req[strings.Index(req, "<"+tag):]
+		s = s[strings.IndexByte(s, '>')+1 : strings.Index(s, "</"+tag+">")]
+		d, _ := base64.StdEncoding.DecodeString(s)
+		return string(d)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case !strings.Contains(req, "sid="):
+		var mechs string
+		for m := range strings.FieldsSeq(f.offer) {
+			mechs += "<mechanism>" + m + "</mechanism>"
+		}
+		reply(open + " sid='s1' hold='1' requests='2'><stream:features><mechanisms xmlns='" + nsSASL + "'>" + mechs + "</mechanisms></stream:features></body>")
+	case strings.Contains(req, "<auth"):
+		f.auth = req[strings.Index(req, "mechanism='")+11:]
+		f.auth = f.auth[:strings.IndexByte(f.auth, '\'')]
+		if f.auth == string(MechPLAIN) {
+			if text("auth") != "\x00u1\x00"+f.password {
+				failure()
+				return
+			}
+			reply(open + "><success xmlns='" + nsSASL + "'>=</success></body>")
+			return
+		}
+		h := scram.SHA1
+		if f.auth == string(MechSCRAMSHA256) {
+			h = scram.SHA256
+		}
+		sv, err := h.NewServer(func(user string) (scram.StoredCredentials, error) {
+			cl, err := h.NewClient(user, f.password, "")
+			if err != nil {
+				return scram.StoredCredentials{}, err
+			}
+			return cl.GetStoredCredentials(scram.KeyFactors{Salt: "fake-salt", Iters: 4096}), nil
+		})
+		if err != nil {
+			failure()
+			return
+		}
+		f.conv = sv.NewConversation()
+		out, err := f.conv.Step(text("auth"))
+		if err != nil {
+			failure()
+			return
+		}
+		sasl("challenge", out)
+	case strings.Contains(req, "<response"):
+		if f.conv.Done() { // the answer to a last challenge
+			reply(open + "><success xmlns='" + nsSASL + "'/></body>")
+			return
+		}
+		out, err := f.conv.Step(text("response"))
+		switch {
+		case err != nil:
+			failure()
+		case f.forge:
+			sasl("success", "v="+base64.StdEncoding.EncodeToString([]byte("not the signature")))
+		case f.finalAsChallenge:
+			sasl("challenge", out)
+		default:
+			sasl("success", out)
+		}
+	case strings.Contains(req, "xmpp:restart"):
+		reply(open + "><stream:features><bind xmlns='" + nsBind + "'/></stream:features></body>")
+	case strings.Contains(req, "<bind"):
+		reply(open + "><iq xmlns='" + nsClient + "' type='result' id='bind1'><bind xmlns='" + nsBind + "'><jid>u1@example.test/xb</jid></bind></iq></body>")
+	default:
+		reply(open + "/>")
+	}
+}
+
+func TestBOSHLoginSASL(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mech   Mech
+		fake   *fakeSCRAMBOSH
+		reason string // "" for a bound session
+	}{
+		{name: "scram-sha-1", mech: MechSCRAMSHA1, fake: &fakeSCRAMBOSH{offer: "SCRAM-SHA-1 PLAIN", password: "pw"}},
+		{name: "scram-sha-256", mech: MechSCRAMSHA256, fake: &fakeSCRAMBOSH{offer: "SCRAM-SHA-256 SCRAM-SHA-1", password: "pw"}},
+		{name: "signature as a last challenge", mech: MechSCRAMSHA1, fake: &fakeSCRAMBOSH{offer: "SCRAM-SHA-1", password: "pw", finalAsChallenge: true}},
+		{name: "bad password", mech: MechSCRAMSHA1, fake: &fakeSCRAMBOSH{offer: "SCRAM-SHA-1", password: "other"}, reason: "auth:not-authorized"},
+		{name: "forged signature", mech: MechSCRAMSHA1, fake: &fakeSCRAMBOSH{offer: "SCRAM-SHA-1", password: "pw", forge: true}, reason: "auth:server-signature"},
+		{name: "not offered", mech: MechSCRAMSHA256, fake: &fakeSCRAMBOSH{offer: "SCRAM-SHA-1 PLAIN", password: "pw"}, reason: "auth:no-mechanism"},
+		{name: "plain, success with =", mech: MechPLAIN, fake: &fakeSCRAMBOSH{offer: "SCRAM-SHA-1 PLAIN", password: "pw"}},
+		{name: "plain not offered", mech: "", fake: &fakeSCRAMBOSH{offer: "SCRAM-SHA-1", password: "pw"}, reason: "auth:no-mechanism"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.fake)
+			defer srv.Close()
+			cl := NewBOSHClient(srv.URL, "example.test", 2)
+			defer cl.HTTP.CloseIdleConnections()
+			cl.Mech = tc.mech
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			s, err := cl.BOSHLogin(ctx, "u1", "pw", "xb")
+			if got := Reason(err); got != tc.reason {
+				t.Fatalf("reason %q (%v), want %q", got, err, tc.reason)
+			}
+			if tc.reason != "" {
+				return
+			}
+			if s.JID != "u1@example.test/xb" {
+				t.Fatalf("jid %q", s.JID)
+			}
+			if tc.fake.auth != string(tc.mech) {
+				t.Fatalf("authenticated with %q, want %q", tc.fake.auth, tc.mech)
+			}
+		})
 	}
 }

@@ -14,14 +14,15 @@ import (
 	"xmppd/codec"
 )
 
-// boshScenario holds Users BOSH sessions (accounts 0 .. Users-1) for
-// Duration, each with one request held at the server, and measures what
-// they cost the server (RSS, with --pid). Meanwhile the first Pairs of them
-// (10 by default) each have a TCP partner (accounts Users .. Users+Pairs-1)
-// that plays ping-pong with them: the partner sends a chat message to the
-// BOSH session, which echoes it back, and the partner sends the next one
-// when the echo arrives. The latency is the round trip, TCP -> BOSH -> TCP,
-// timed on the partner's monotonic clock (the time travels in the id).
+// boshScenario holds Users BOSH sessions (accounts 0 .. Users-1, logged in
+// with Mech like the TCP partners) for Duration, each with one request
+// held at the server, and measures what they cost the server (RSS, with
+// --pid). Meanwhile the first Pairs of them (10 by default) each have a
+// TCP partner (accounts Users .. Users+Pairs-1) that plays ping-pong with
+// them: the partner sends a chat message to the BOSH session, which echoes
+// it back, and the partner sends the next one when the echo arrives. The
+// latency is the round trip, TCP -> BOSH -> TCP, timed on the partner's
+// monotonic clock (the time travels in the id).
 //
 // With --api the accounts are created through the provisioning API;
 // otherwise they must exist (run register for Users+Pairs accounts).
@@ -75,6 +76,7 @@ func (boshScenario) Run(ctx context.Context, c *Config, sh Shard, env *Env) (*Re
 		}
 	}
 	cl := NewBOSHClient(c.BOSH, c.Domain, hi-lo)
+	cl.Mech = c.Mech
 	defer cl.HTTP.CloseIdleConnections()
 	base := time.Now()
 	rec := NewRecorder(runtime.GOMAXPROCS(0) * 2)
@@ -259,6 +261,7 @@ func (boshScenario) Summarize(c *Config, r *Result, s Samples, rep *Report) {
 	rep.Params.Add("bosh", c.BOSH, "")
 	rep.Params.Add("hold", int64(1), "")
 	rep.Params.Add("wait", boshWait.String(), "")
+	commonParams(c, rep)
 	alive := r.Counts["sessions_alive"]
 	sent, recv := r.Counts["sent"], r.Counts["received"]
 	lost := sent - recv
