@@ -8,22 +8,31 @@
 # with its own configuration and data in a temporary directory, on loopback
 # ports that do not collide with xmppd's defaults:
 #
-#   ejabberd 127.0.0.1:15222 (Erlang distribution 127.0.0.1:15299, no epmd)
-#   Prosody  127.0.0.1:25222
-#   xmppd    127.0.0.1:30222
+#   ejabberd 127.0.0.1:15222, BOSH http://127.0.0.1:15280/http-bind
+#            (Erlang distribution 127.0.0.1:15299, no epmd)
+#   Prosody  127.0.0.1:25222, BOSH http://127.0.0.1:25280/http-bind
+#   xmppd    127.0.0.1:30222, BOSH http://127.0.0.1:30280/http-bind
 #
 # The same accounts are created on all three by in-band registration
-# (xmppbench register). Then, for every scenario, each server is started
-# fresh on its data, measured with bin/xmppbench --pid, and stopped. The
-# result is bench/peers/RESULTS.md (or $OUT): machine, versions, the exact
-# commands and configurations, and one table per scenario with the three
-# side by side. Every step is bounded in time; every process started here is
-# stopped on exit. Must run as root (it installs packages and runs the peers
-# as their Debian system users).
+# (xmppbench register). Then, for every scenario (msg, login, idle, bosh,
+# presence, mixed), each server is started fresh on its data, measured with
+# bin/xmppbench --pid, and stopped. The result is bench/peers/RESULTS.md
+# (or $OUT): machine, versions, the exact commands and configurations, and
+# one table per scenario with the three side by side. Every step is
+# bounded in time; every process started here is stopped on exit. Must run
+# as root (it installs packages and runs the peers as their Debian system
+# users).
 #
-# Knobs (environment): SERVERS, IDLE_USERS, IDLE_HOLD, PAIRS, WINDOW,
-# MSG_DURATION, LOGINS, CONCURRENCY, MECH, MECH2, NICE, OUT, KEEP_WORK=1,
-# TOTAL_TIMEOUT.
+# Knobs (environment), defaults below: SERVERS; msg: PAIRS, WINDOW,
+# MSG_DURATION; login: LOGINS; idle: IDLE_USERS, IDLE_HOLD; bosh:
+# BOSH_USERS, BOSH_PAIRS, BOSH_HOLD; presence: PRES_USERS, PRES_CONTACTS,
+# PRES_INTERVAL, PRES_DURATION; mixed: MIXED_USERS, MIXED_CONTACTS,
+# MIXED_CHURN, MIXED_DURATION; all: CONCURRENCY, MECH, MECH2, LOAD_MECH,
+# SETUP_TIMEOUT, NICE, OUT, KEEP_WORK=1, TOTAL_TIMEOUT.
+#
+# A short run that still gives every scenario a result for all three:
+#   IDLE_USERS=300 LOGINS=300 BOSH_USERS=200 PRES_USERS=100 \
+#   MIXED_USERS=400 MIXED_DURATION=20s OUT=/tmp/peers-small.md make bench-peers
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -40,22 +49,67 @@ LOGINS=${LOGINS:-2000}
 # three: low enough that the slowest server answers every login within
 # --timeout, so the run measures cost rather than timeouts.
 CONCURRENCY=${CONCURRENCY:-64}
+# bosh: BOSH_USERS sessions held BOSH_HOLD, the first BOSH_PAIRS of them
+# echoing messages to a TCP partner (the round trip is the latency).
+BOSH_USERS=${BOSH_USERS:-1500}
+BOSH_PAIRS=${BOSH_PAIRS:-10}
+BOSH_HOLD=${BOSH_HOLD:-20s}
+# presence: PRES_USERS online with mutual rosters of PRES_CONTACTS, each
+# changing presence once per PRES_INTERVAL for PRES_DURATION, which asks
+# PRES_USERS × PRES_CONTACTS / PRES_INTERVAL deliveries a second of the
+# server (2,500/s by default: well below what the slowest of the three
+# sustains here, so that the figures are costs, not a backlog).
+PRES_USERS=${PRES_USERS:-500}
+PRES_CONTACTS=${PRES_CONTACTS:-10}
+PRES_INTERVAL=${PRES_INTERVAL:-2s}
+PRES_DURATION=${PRES_DURATION:-30s}
+# mixed: MIXED_USERS online with rosters of MIXED_CONTACTS, 5 % of them
+# chatting (a message every 10 s), a presence change per user every 5
+# minutes, MIXED_CHURN relogins a second, for MIXED_DURATION (xmppbench's
+# messenger profile).
+#
+# Both build their rosters in band, on every run (the accounts are fresh):
+# the subscription handshakes are not measured, but they bound the sizes.
+# On this 2-core machine Prosody took 41 s for 500 × 10 contacts, 192 s
+# for 2,000 × 10 (ejabberd 24 s and 108 s, xmppd a few seconds) and did
+# not finish 500 × 20 in 120 s: with internal storage every roster change
+# reads and rewrites the user's whole roster file (storagemanager's map
+# shim). SETUP_TIMEOUT bounds the handshakes (and each login) of presence
+# and mixed.
+MIXED_USERS=${MIXED_USERS:-2000}
+MIXED_CONTACTS=${MIXED_CONTACTS:-10}
+MIXED_CHURN=${MIXED_CHURN:-5}
+MIXED_DURATION=${MIXED_DURATION:-60s}
 MECH=${MECH:-PLAIN}
 MECH2=${MECH2-SCRAM-SHA-1} # login and idle again with this one ("" for none)
+# bosh, presence and mixed log in with this one: what most clients use, and
+# the one that does not inflate ejabberd's sessions (see "Reading the
+# figures" in the report).
+LOAD_MECH=${LOAD_MECH:-SCRAM-SHA-1}
+SETUP_TIMEOUT=${SETUP_TIMEOUT:-600s}
 OUT=${OUT:-bench/peers/RESULTS.md}
-TOTAL_TIMEOUT=${TOTAL_TIMEOUT:-1800}
+TOTAL_TIMEOUT=${TOTAL_TIMEOUT:-3600}
 # Servers and load generator alike run at this nice value, ahead of other
 # work on a shared machine (0 to leave them at the default). Each runs in a
 # session of its own, whose autogroup gets the same nice value: with
 # kernel.sched_autogroup_enabled a process's nice value only counts within
 # its autogroup.
 NICE=${NICE:--10}
-ACCOUNTS=$(( IDLE_USERS > LOGINS ? IDLE_USERS : LOGINS ))
-ACCOUNTS=$(( ACCOUNTS > 2 * PAIRS ? ACCOUNTS : 2 * PAIRS ))
+# Accounts: msg, login, idle and bosh share user0 .. (none of them touches
+# a roster); presence and mixed each build their rosters on a range of their
+# own, so that neither finds the other's contacts (which would be
+# deliveries nobody counts on) nor leaves them for login's roster fetch.
+BASE_USERS=$(( IDLE_USERS > LOGINS ? IDLE_USERS : LOGINS ))
+BASE_USERS=$(( BASE_USERS > 2 * PAIRS ? BASE_USERS : 2 * PAIRS ))
+BASE_USERS=$(( BASE_USERS > BOSH_USERS + BOSH_PAIRS ? BASE_USERS : BOSH_USERS + BOSH_PAIRS ))
+PRES_FIRST=$BASE_USERS
+MIXED_FIRST=$(( PRES_FIRST + PRES_USERS ))
+ACCOUNTS=$(( MIXED_FIRST + MIXED_USERS ))
 
 # Below Linux's ephemeral range (32768-60999): a server port inside it can
 # be taken as the local port of one of the load generator's connections.
 declare -A PORT=([xmppd]=30222 [ejabberd]=15222 [prosody]=25222)
+declare -A HTTP_PORT=([xmppd]=30280 [ejabberd]=15280 [prosody]=25280)
 declare -A NAME=([xmppd]=xmppd [ejabberd]=ejabberd [prosody]=Prosody)
 EJ_DIST_PORT=15299
 
@@ -165,13 +219,14 @@ install_peers() {
 # Configuration files, written once; each start uses the same data.
 write_configs() {
 	local d
-	# xmppd: loopback c2s only; limits that would throttle a load test lifted.
+	# xmppd: loopback c2s and BOSH (plain HTTP) only; limits that would
+	# throttle a load test lifted.
 	d=$WORK/xmppd
 	mkdir -p "$d/data"
 	cat >"$d/xmppd.yaml" <<EOF
 domain: localhost
 data_dir: $d/data
-listen: {c2s: "127.0.0.1:${PORT[xmppd]}", c2s_tls: "", component: "", http: "", admin: ""}
+listen: {c2s: "127.0.0.1:${PORT[xmppd]}", c2s_tls: "", component: "", http: "127.0.0.1:${HTTP_PORT[xmppd]}", https: "", admin: ""}
 auth: {plain_in_clear: true, max_failures_per_ip_per_minute: -1}
 registration: {mode: loopback, rate_per_ip_per_hour: -1}
 limits: {max_connections_per_ip: 100000}
@@ -179,10 +234,13 @@ log: {level: warn}
 EOF
 
 	# ejabberd: Debian's module set without the ones that need listeners we
-	# do not open (HTTP, MQTT, STUN, s2s) and without mod_pres_counter and
-	# mod_fail2ban (rate limiters); no shaper on c2s, fsm queue raised,
-	# backlog raised, caches sized for the accounts; SCRAM-SHA-1 storage
-	# (Debian's auth_password_format: scram, 4096 iterations).
+	# do not open (HTTP API, upload, admin, MQTT, STUN, s2s) and without
+	# mod_pres_counter and mod_fail2ban (rate limiters); no shaper on c2s,
+	# fsm queue raised, backlog raised, caches sized for the accounts;
+	# SCRAM-SHA-1 storage (Debian's auth_password_format: scram, 4096
+	# iterations). BOSH: mod_bosh behind a plain-HTTP ejabberd_http listener
+	# at /http-bind, its own defaults otherwise (max_inactivity 30 s counts
+	# only while a session has no request held, which never happens here).
 	d=$WORK/ejabberd
 	mkdir -p "$d/conf" "$d/spool" "$d/logs" "$d/home"
 	cat >"$d/conf/ejabberd.yml" <<EOF
@@ -200,6 +258,14 @@ listen:
     starttls_required: false
     max_fsm_queue: 1000000
     backlog: 1024
+  -
+    port: ${HTTP_PORT[ejabberd]}
+    ip: "127.0.0.1"
+    module: ejabberd_http
+    tls: false
+    backlog: 1024
+    request_handlers:
+      /http-bind: mod_bosh
 max_fsm_queue: 1000000
 auth_method: internal
 auth_password_format: scram
@@ -232,6 +298,7 @@ modules:
   mod_adhoc: {}
   mod_avatar: {}
   mod_blocking: {}
+  mod_bosh: {}
   mod_caps: {}
   mod_carboncopy: {}
   mod_client_state: {}
@@ -272,8 +339,10 @@ EOF
 	# Prosody: Debian's default module list without limits (bandwidth
 	# limits), tls (no TLS for anyone), dialback/s2s (no federation), posix
 	# (run in the foreground here) and the admin shell; PLAIN allowed in the
-	# clear; open registration (mod_invites_register would ask for invites); SCRAM-SHA-1 storage at 4096 iterations like the other two
-	# (Prosody's default is 10000); accept backlog raised.
+	# clear; open registration (mod_invites_register would ask for
+	# invites); SCRAM-SHA-1 storage at 4096 iterations like the other two
+	# (Prosody's default is 10000); accept backlog raised. BOSH: mod_bosh
+	# (at /http-bind, its defaults) on plain HTTP on loopback, no HTTPS port.
 	d=$WORK/prosody
 	mkdir -p "$d/data" "$d/certs"
 	cat >"$d/prosody.cfg.lua" <<EOF
@@ -283,6 +352,9 @@ certificates = "$d/certs"
 log = { warn = "$d/prosody.log" }
 c2s_ports = { ${PORT[prosody]} }
 c2s_interfaces = { "127.0.0.1" }
+http_ports = { ${HTTP_PORT[prosody]} }
+http_interfaces = { "127.0.0.1" }
+https_ports = {}
 network_settings = { tcp_backlog = 1024 }
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
@@ -295,7 +367,7 @@ modules_enabled = {
 	"disco"; "roster"; "saslauth"; "blocklist"; "bookmarks"; "carbons";
 	"pep"; "private"; "smacks"; "vcard4"; "vcard_legacy"; "csi_simple";
 	"invites"; "invites_adhoc"; "invites_register"; "ping"; "register";
-	"time"; "uptime"; "version"; "admin_adhoc";
+	"time"; "uptime"; "version"; "admin_adhoc"; "bosh";
 }
 modules_disabled = { "s2s" }
 VirtualHost "localhost"
@@ -312,13 +384,16 @@ port_busy() { [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
 
 
 # start_server NAME: start it in the foreground of a background job, wait
-# (≤ 90 s) for its c2s port, and set SERVER_PID to the listening process.
+# (≤ 90 s) for its c2s and HTTP ports, and set SERVER_PID to the process
+# listening on the c2s port.
 start_server() {
-	local s=$1 port=${PORT[$1]} d=$WORK/$1 pid
-	if port_busy "$port"; then
-		log "port $port already in use: cannot start $s"
-		return 1
-	fi
+	local s=$1 port=${PORT[$1]} hport=${HTTP_PORT[$1]} d=$WORK/$1 pid p
+	for p in "$port" "$hport"; do
+		if port_busy "$p"; then
+			log "port $p already in use: cannot start $s"
+			return 1
+		fi
+	done
 	case $s in
 	xmppd)
 		boosted "$ROOT/bin/xmppd" -config "$d/xmppd.yaml" >>"$d/out.log" 2>&1 &
@@ -340,11 +415,11 @@ start_server() {
 	local i
 	for ((i = 0; i < 900; i++)); do
 		kill -0 "$pid" 2>/dev/null || { log "$s exited during start-up; see $d/out.log"; tail -5 "$d/out.log" >&2; unset "LAUNCHED[$s]"; wait "$pid" || true; return 1; }
-		if port_busy "$port"; then break; fi
+		if port_busy "$port" && port_busy "$hport"; then break; fi
 		sleep 0.1
 	done
-	if ! port_busy "$port"; then
-		log "$s did not listen on $port within 90 s"
+	if ! port_busy "$port" || ! port_busy "$hport"; then
+		log "$s did not listen on $port and $hport within 90 s"
 		stop_server "$s"
 		return 1
 	fi
@@ -353,7 +428,7 @@ start_server() {
 	SRV_PID[$s]=$SERVER_PID
 	# Let start-up work (ejabberd loads its Mnesia tables) settle.
 	sleep 3
-	log "$s started, pid $SERVER_PID on 127.0.0.1:$port"
+	log "$s started, pid $SERVER_PID on 127.0.0.1:$port (BOSH on $hport)"
 }
 
 # ------------------------------------------------------------ measuring
@@ -369,7 +444,7 @@ bench() {
 		sed "s/--pid [0-9]*/--pid \$PID/" >>"$WORK/commands"
 	local rc=0
 	# In the background and waited for, so that a TERM reaches the trap.
-	boosted timeout 900 "$ROOT/bin/xmppbench" "${args[@]}" \
+	boosted timeout 1200 "$ROOT/bin/xmppbench" "${args[@]}" \
 		--markdown "$RES/$s-$label.md" >"$RES/$s-$label.json" 2>"$RES/$s-$label.err" &
 	BENCH_PID=$!
 	wait "$BENCH_PID" || rc=$?
@@ -419,7 +494,7 @@ for s in $SERVERS; do
 		printf -- '- %s: did not start; see its log\n' "${NAME[$s]}" >>"$WORK/notes"
 		continue
 	fi
-	bench "$s" register register --users "$ACCOUNTS" --conns 16 --max-time 300s
+	bench "$s" register register --users "$ACCOUNTS" --conns 16 --max-time 600s
 	if [ "$(jq -r '.metrics.registered + .metrics.already_existed' "$RES/$s-register.json" 2>/dev/null)" != "$ACCOUNTS" ]; then
 		BROKEN[$s]="could not register $ACCOUNTS accounts"
 		printf -- '- %s: could not register %s accounts\n' "${NAME[$s]}" "$ACCOUNTS" >>"$WORK/notes"
@@ -448,6 +523,25 @@ for m in $MECH $MECH2; do
 		run_fresh "$s" "idle-$m" idle --users "$IDLE_USERS" --duration "$IDLE_HOLD" --presence --mech "$m" \
 			--concurrency "$CONCURRENCY" --timeout 30s --max-time 300s
 	done
+done
+for s in $SERVERS; do
+	run_fresh "$s" bosh bosh --users "$BOSH_USERS" --pairs "$BOSH_PAIRS" --duration "$BOSH_HOLD" \
+		--bosh "http://127.0.0.1:${HTTP_PORT[$s]}/http-bind" --mech "$LOAD_MECH" \
+		--concurrency "$CONCURRENCY" --timeout 30s --max-time 300s
+done
+# presence and mixed without --api: accounts (already there) and mutual
+# rosters by in-band registration and subscription handshakes, the same
+# procedure on all three; --timeout also bounds the handshakes as a whole.
+for s in $SERVERS; do
+	run_fresh "$s" presence presence --first-user "$PRES_FIRST" --users "$PRES_USERS" \
+		--contacts "$PRES_CONTACTS" --presence-interval "$PRES_INTERVAL" --duration "$PRES_DURATION" \
+		--drain 30s --mech "$LOAD_MECH" --concurrency "$CONCURRENCY" --timeout "$SETUP_TIMEOUT" --max-time 1100s
+done
+for s in $SERVERS; do
+	run_fresh "$s" mixed mixed --first-user "$MIXED_FIRST" --users "$MIXED_USERS" \
+		--contacts "$MIXED_CONTACTS" --chatters 0.05 --chat-interval 10s --presence-interval 5m \
+		--churn-rate "$MIXED_CHURN" --duration "$MIXED_DURATION" --drain 30s --mech "$LOAD_MECH" \
+		--concurrency "$CONCURRENCY" --timeout "$SETUP_TIMEOUT" --max-time 1100s
 done
 T1=$(date +%s)
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -522,7 +616,8 @@ edit by hand, run it again. The whole run took $((T1 - T0)) s after the build.
 ## Fairness
 
 - **No TLS for all three**, SASL **$MECH** in the clear, on loopback; login
-  and idle also with **${MECH2:-no second mechanism}**. All three store salted SCRAM
+  and idle also with **${MECH2:-no second mechanism}**; bosh, presence and
+  mixed with **$LOAD_MECH**. All three store salted SCRAM
   credentials at 4,096 PBKDF2 iterations (xmppd SCRAM-SHA-256 and SHA-1,
   ejabberd and Prosody SCRAM-SHA-1; Prosody's default of 10,000 lowered to
   4,096), so a PLAIN login derives a key on every server, and a SCRAM login
@@ -532,21 +627,34 @@ edit by hand, run it again. The whole run took $((T1 - T0)) s after the build.
   and mod_fail2ban, max_fsm_queue 1,000,000, listen backlog 1,024, caches
   sized for the accounts; Prosody without mod_limits, tcp_backlog 1,024.
 - Modules: each peer keeps Debian's default module set except the ones that
-  need a listener not opened here (HTTP, BOSH, MQTT, STUN, s2s) and the rate
-  limiters; runtime options as Debian ships them (ejabberdctl's Erlang flags,
-  Prosody's epoll backend and Lua GC). xmppd runs its defaults.
+  need a listener not opened here (HTTP API, upload, web admin, MQTT, STUN,
+  s2s) and the rate limiters; runtime options as Debian ships them
+  (ejabberdctl's Erlang flags, Prosody's epoll backend and Lua GC). xmppd
+  runs its defaults.
+- **BOSH on all three**, plain HTTP on loopback at \`/http-bind\`: xmppd's
+  \`listen.http\`, ejabberd's mod_bosh behind an ejabberd_http listener,
+  Prosody's mod_bosh on its HTTP server (no HTTPS port). Each keeps its own
+  BOSH defaults; their inactivity limits (xmppd 60 s, ejabberd 30 s,
+  Prosody 60 s) count only while a session has no request held, which the
+  load generator never lets happen.
 - **Same accounts** user0 … user$((ACCOUNTS - 1)) (password \`password\`) on all
-  three, created by in-band registration with \`xmppbench register\`.
+  three, created by in-band registration with \`xmppbench register\`. msg,
+  login, idle and bosh use user0 … (none of them touches a roster); presence
+  uses user$PRES_FIRST … user$((MIXED_FIRST - 1)) and mixed user$MIXED_FIRST …
+  user$((ACCOUNTS - 1)), so that each builds its mutual rosters on accounts of
+  its own. Those rosters are built in band, by RFC 6121 subscription
+  handshakes (no server's provisioning API), the same procedure on all
+  three; the set-up is not measured.
 - **Each server freshly started** for every scenario (Prosody's cost grows
   after many logins), on data that persists between starts; one server runs
   at a time; logs at warning level, written to the temporary directory.
 - **Same client**: \`bin/xmppbench\`, same flags against all three, on the
   same two cores as the server. Server CPU and RSS are read from /proc of the
   server process (ejabberd: beam.smp; Prosody: lua5.4; xmppd: xmppd).
-- Scenarios interleave the servers (msg for all three, then login, then
-  idle), so load from elsewhere on the machine falls on all three alike;
-  servers and load generator each run in a session of their own whose
-  autogroup, like the process, has nice $NICE (other builds share this
+- Scenarios interleave the servers (msg for all three, then login, idle,
+  bosh, presence and mixed), so load from elsewhere on the machine falls on
+  all three alike; servers and load generator each run in a session of
+  their own whose autogroup, like the process, has nice $NICE (other builds share this
   machine; with autogroup scheduling a plain \`nice\` would not count
   against them).
 EOF
@@ -596,6 +704,64 @@ EOF
 		row "idle-$m" 'failures' 'must be 0' '[.failures[]] | add // 0'
 		echo
 	done
+	echo "### bosh: $BOSH_USERS BOSH sessions ($LOAD_MECH, hold=1, wait=60) held $BOSH_HOLD, $BOSH_PAIRS of them echoing to TCP partners"
+	echo
+	table_head
+	row bosh 'server RSS per session (B)' lower '.metrics.server_bytes_per_session'
+	row bosh 'server RSS per session at connect (B)' lower '.metrics.server_bytes_per_session_at_connect'
+	row bosh 'server RSS before (MiB)' lower '.metrics.server_rss_start'
+	row bosh 'server RSS while held (MiB)' lower '.metrics.server_rss_held'
+	row bosh 'server CPU-s while held (echo pairs busy)' - '.metrics.server_cpu_during_hold'
+	row bosh 'server CPU-s per 1,000 round trips' lower \
+		'if (.metrics.round_trips // 0) > 0 then (.metrics.server_cpu_during_hold // empty) * 1000 / .metrics.round_trips else empty end'
+	row bosh 'BOSH login latency p50 (ms)' lower '.metrics.bosh_login_p50'
+	row bosh 'BOSH login latency p99 (ms)' lower '.metrics.bosh_login_p99'
+	row bosh 'ramp-up (s)' lower '.metrics.ramp_up'
+	row bosh 'BOSH<->TCP round trips/s' higher '.metrics.round_trips_per_s'
+	row bosh 'round trip p50 (ms)' lower '.latency.p50_ms'
+	row bosh 'round trip p99 (ms)' lower '.latency.p99_ms'
+	row bosh 'round trip max (ms)' lower '.latency.max_ms'
+	row bosh 'sessions alive' - '.metrics.sessions_alive'
+	row bosh 'lost (sent − echoed back)' 'must be 0' '.metrics.lost'
+	row bosh 'failures' 'must be 0' '[.failures[]] | add // 0'
+	echo
+	echo "### presence: $PRES_USERS users × $PRES_CONTACTS mutual contacts, a change per user every $PRES_INTERVAL for $PRES_DURATION ($LOAD_MECH)"
+	echo
+	table_head
+	row presence 'deliveries/s (the load asked)' - '.metrics.deliveries_per_s'
+	row presence 'server CPU-s per 100k deliveries' lower '.metrics.server_cpu_per_100k_deliveries'
+	row presence 'server CPU (cores)' - '.metrics.server_cpu_utilisation'
+	row presence 'presence latency p50 (ms)' lower '.latency.p50_ms'
+	row presence 'presence latency p90 (ms)' lower '.latency.p90_ms'
+	row presence 'presence latency p99 (ms)' lower '.latency.p99_ms'
+	row presence 'presence latency max (ms)' lower '.latency.max_ms'
+	row presence 'server RSS when ready (MiB)' lower '.metrics.server_rss_ready'
+	row presence 'changes sent' - '.metrics.changes_sent'
+	row presence 'deliveries' - '.metrics.deliveries'
+	row presence 'lost (expected − delivered)' 'must be 0' '.metrics.lost'
+	row presence 'failures' 'must be 0' '[.failures[]] | add // 0'
+	echo
+	echo "### mixed: $MIXED_USERS users, $MIXED_CONTACTS contacts, 5 % chatting every 10 s, presence every 5 min, $MIXED_CHURN relogins/s, for $MIXED_DURATION ($LOAD_MECH)"
+	echo
+	table_head
+	row mixed 'server CPU-s' lower '.metrics.server_cpu'
+	row mixed 'server CPU (cores)' lower '.metrics.server_cpu_utilisation'
+	row mixed 'server RSS per session (B)' lower '.metrics.server_bytes_per_session'
+	row mixed 'server RSS when ready (MiB)' lower '.metrics.server_rss_ready'
+	row mixed 'msgs delivered/s' - '.metrics.msgs_delivered_per_s'
+	row mixed 'msg latency p50 (ms)' lower '.latency.p50_ms'
+	row mixed 'msg latency p99 (ms)' lower '.latency.p99_ms'
+	row mixed 'presence deliveries/s' - '.metrics.presence_deliveries_per_s'
+	row mixed 'presence latency p50 (ms)' lower '.metrics.presence_latency_p50'
+	row mixed 'presence latency p99 (ms)' lower '.metrics.presence_latency_p99'
+	row mixed 'relogins/s' - '.metrics.logins_per_s'
+	row mixed 'relogin latency p50 (ms)' lower '.metrics.login_latency_p50'
+	row mixed 'relogin latency p99 (ms)' lower '.metrics.login_latency_p99'
+	row mixed 'sessions online at the end' - '.metrics.sessions_online'
+	row mixed 'msgs lost' 'must be 0' '.metrics.msgs_lost'
+	row mixed 'presence lost (owed − checked)' 'must be 0' '.metrics.presence_lost'
+	row mixed 'failures' 'must be 0' '[.failures[]] | add // 0'
+	echo
 	echo '### register (set-up, not a measurement)'
 	echo
 	table_head
@@ -620,6 +786,18 @@ EOF
 - The load generator shares the two cores with the server, so msgs/s and
   logins/s are those of server and client together on this box, not the
   server's ceiling.
+- **bosh**: the RSS per session includes the session's HTTP connection and
+  its held request. The echo pairs play ping-pong as fast as they can for
+  the whole hold, so the CPU while held is theirs: CPU-s per 1,000 round
+  trips is the comparable cost, round trips/s what server and client
+  manage together. The sessions all log in before the hold, CONCURRENCY
+  at once as in idle; a BOSH login is several HTTP round trips (session
+  creation, SASL, stream restart, bind).
+- **presence** and **mixed** offer a fixed load (open loop): when nothing is
+  lost, deliveries/s, msgs/s and relogins/s are the same for all three by
+  construction, and the comparison is in the CPU seconds, the memory and
+  the latencies. A server's CPU per 100k deliveries includes what it spends
+  whatever the load, so it depends on the rate asked (PRES_INTERVAL).
 
 EOF
 	echo '## Problems during the run'
@@ -631,7 +809,7 @@ EOF
 	echo 'Built with `CGO_ENABLED=0 go build -o bin/xmppd ./tools/xmppd` and'
 	echo '`go build -o bin/xmppbench ./tools/xmppbench`. Every server and every'
 	echo "xmppbench run below was started as \`setsid sh -c 'echo $NICE >/proc/self/autogroup; exec nice -n $NICE \"\$@\"' CMD...\`"
-	echo '(each xmppbench run also under `timeout 900`); the servers:'
+	echo '(each xmppbench run also under `timeout 1200`); the servers:'
 	echo
 	echo '```'
 	echo "xmppd:    bin/xmppd -config \$WORK/xmppd/xmppd.yaml"
