@@ -234,7 +234,7 @@ type StoreStats interface {
 type storeCollector struct {
 	src StoreStats
 
-	batchOps, batchMax, batchLast, commitTime, commitErrors *prometheus.Desc
+	batchOps, batchMax, batchLast, commitTime, commitErrors, unsynced *prometheus.Desc
 }
 
 // NewStoreCollector exports the group-commit counters of the store:
@@ -256,11 +256,12 @@ func NewStoreCollector(src StoreStats) prometheus.Collector {
 		batchLast:    prometheus.NewDesc("xmppd_storage_commit_batch_ops_last", "Write requests in the latest group commit.", nil, nil),
 		commitTime:   prometheus.NewDesc("xmppd_storage_commit_duration_seconds", "Time spent in synced group commits.", nil, nil),
 		commitErrors: prometheus.NewDesc("xmppd_storage_commit_errors_total", "Group commits that failed (every write of the batch got the error).", nil, nil),
+		unsynced:     prometheus.NewDesc("xmppd_storage_commits_unsynced_total", "Group commits made without an fsync because every write in them was lazy (last activity).", nil, nil),
 	}
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.batchOps, c.batchMax, c.batchLast, c.commitTime, c.commitErrors} {
+	for _, d := range []*prometheus.Desc{c.batchOps, c.batchMax, c.batchLast, c.commitTime, c.commitErrors, c.unsynced} {
 		ch <- d
 	}
 }
@@ -272,6 +273,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- gauge(c.batchLast, int64(st.LastBatchOps))
 	ch <- prometheus.MustNewConstSummary(c.commitTime, st.Batches, st.CommitTime.Seconds(), nil)
 	ch <- prometheus.MustNewConstMetric(c.commitErrors, prometheus.CounterValue, float64(st.CommitErrors))
+	ch <- prometheus.MustNewConstMetric(c.unsynced, prometheus.CounterValue, float64(st.Unsynced))
 }
 
 // HandshakeStats is the part of *tlspipe.Handshaker the TLS collector reads.

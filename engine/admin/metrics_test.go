@@ -159,6 +159,7 @@ func TestMetricsExposition(t *testing.T) {
 		"xmppd_storage_commit_batch_ops_last":   dto.MetricType_GAUGE,
 		"xmppd_storage_commit_duration_seconds": dto.MetricType_SUMMARY,
 		"xmppd_storage_commit_errors_total":     dto.MetricType_COUNTER,
+		"xmppd_storage_commits_unsynced_total":  dto.MetricType_COUNTER,
 		"xmppd_tls_handshake_workers":           dto.MetricType_GAUGE,
 		"xmppd_tls_handshakes_queued":           dto.MetricType_GAUGE,
 		// The Go runtime, build and process collectors.
@@ -244,7 +245,7 @@ func TestMetricsMove(t *testing.T) {
 	src.sessions.StreamErrors.Add(2)
 	src.sessions.WorkRefused.Add(1)
 	src.sessions.Conflicts.Add(1)
-	src.store.set(pebblestore.Stats{Batches: 4, Ops: 10, CommitErrors: 1, LastBatchOps: 2, MaxBatchOps: 5, CommitTime: 8 * time.Millisecond})
+	src.store.set(pebblestore.Stats{Batches: 4, Ops: 10, CommitErrors: 1, Unsynced: 2, LastBatchOps: 2, MaxBatchOps: 5, CommitTime: 8 * time.Millisecond})
 	src.hs.mu.Lock()
 	src.hs.st = tlspipe.HandshakerStats{Running: 3, Queued: 11}
 	src.hs.mu.Unlock()
@@ -289,6 +290,7 @@ func TestMetricsMove(t *testing.T) {
 		{"xmppd_storage_commit_batch_ops_last", nil, 2},
 		{"xmppd_storage_commit_duration_seconds", nil, 0.008},
 		{"xmppd_storage_commit_errors_total", nil, 1},
+		{"xmppd_storage_commits_unsynced_total", nil, 2},
 		{"xmppd_tls_handshake_workers", nil, 3},
 		{"xmppd_tls_handshakes_queued", nil, 11},
 	} {

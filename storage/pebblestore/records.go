@@ -167,7 +167,10 @@ func (s *Store) SetLastActivity(user string, la storage.LastActivity) error {
 	la.Time = storage.NormalizeTime(la.Time)
 	key := appendKey(nil, tagLastActivity, user)
 	val := appendLastActivity(nil, &la)
-	return s.submit(func(tx *txn) error {
+	// Lazy: a crash may lose the latest last-activity time, which costs an
+	// approximate answer to XEP-0012; an fsync at every logout would cost
+	// a login storm a quarter of its CPU.
+	return s.submitLazy(func(tx *txn) error {
 		if err := tx.requireUser(user); err != nil {
 			return err
 		}

@@ -114,9 +114,16 @@ func (s *Store) Close() error {
 func (s *Store) Stats() Stats { return s.w.stats.snapshot() }
 
 // submit hands op to the writer and waits until its batch is durable.
-func (s *Store) submit(fn op) error {
+func (s *Store) submit(fn op) error { return s.submitAs(fn, false) }
+
+// submitLazy is submit for a write the caller does not need on disk when
+// it returns: the writer commits a batch of lazy writes only without an
+// fsync (WAL written, not synced), so a crash may lose it.
+func (s *Store) submitLazy(fn op) error { return s.submitAs(fn, true) }
+
+func (s *Store) submitAs(fn op, lazy bool) error {
 	r := requestPool.Get().(*request)
-	r.op = fn
+	r.op, r.lazy = fn, lazy
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()

@@ -17,7 +17,11 @@ import (
 // op in arrival order to one indexed batch, commits the batch with
 // pebble.Sync and only then answers every request of the batch. So:
 //
-//   - an acknowledged write is on disk (one fsync per batch, not per write);
+//   - an acknowledged write is on disk (one fsync per batch, not per write),
+//     except a lazy one (submitLazy: records whose latest value a crash may
+//     lose, such as last activity): a batch of lazy writes only is
+//     committed without the fsync, and the next synced batch carries it to
+//     disk;
 //   - ops are serialised: each reads through the batch, seeing the database
 //     plus every earlier op of its batch, which makes read-modify-write
 //     (version counters, queue bounds, existence checks) race-free without
@@ -37,6 +41,10 @@ type op func(tx *txn) error
 type request struct {
 	op   op
 	done chan error // capacity 1: the writer never blocks on an answer
+	// lazy: the caller does not need the write on disk when answered
+	// (submitLazy); a batch of lazy requests only is committed without
+	// an fsync.
+	lazy bool
 }
 
 var requestPool = sync.Pool{New: func() any { return &request{done: make(chan error, 1)} }}
@@ -48,7 +56,7 @@ type writer struct {
 	maxOps   int
 	maxDelay time.Duration
 	now      func() time.Time
-	commit   func(*pebble.Batch) error // pebble.Sync commit; replaced by tests
+	commit   func(*pebble.Batch, *pebble.WriteOptions) error // replaced by tests
 	stats    writerStats
 
 	// State of the batch being collected, reused across batches.
@@ -68,7 +76,7 @@ func newWriter(db *pebble.DB, o *Options) *writer {
 		maxOps:   o.MaxBatchOps,
 		maxDelay: o.MaxDelay,
 		now:      o.Now,
-		commit:   func(b *pebble.Batch) error { return b.Commit(pebble.Sync) },
+		commit:   func(b *pebble.Batch, o *pebble.WriteOptions) error { return b.Commit(o) },
 		batch:    make([]*request, 0, o.MaxBatchOps),
 		errs:     make([]error, 0, o.MaxBatchOps),
 		timer:    time.NewTimer(time.Hour),
@@ -98,7 +106,17 @@ func (w *writer) group(first *request) {
 	case w.broken != nil:
 		commitErr = w.broken
 	case !b.Empty():
-		if err := w.commit(b); err != nil {
+		opts, synced := pebble.NoSync, false
+		for _, r := range w.batch {
+			if !r.lazy {
+				opts, synced = pebble.Sync, true
+				break
+			}
+		}
+		if !synced {
+			w.stats.unsynced.Add(1)
+		}
+		if err := w.commit(b, opts); err != nil {
 			commitErr = fmt.Errorf("pebblestore: group commit of %d writes: %w", len(w.batch), err)
 		}
 	}
@@ -183,11 +201,14 @@ type Stats struct {
 	Ops uint64
 	// CommitErrors is the number of batches whose commit failed.
 	CommitErrors uint64
+	// Unsynced is the number of batches committed without an fsync:
+	// every write in them was lazy (last activity, say).
+	Unsynced uint64
 	// LastBatchOps and MaxBatchOps are the size of the latest and of the
 	// largest batch.
 	LastBatchOps int
 	MaxBatchOps  int
-	// CommitTime is the total time spent in synced commits.
+	// CommitTime is the total time spent in commits.
 	CommitTime time.Duration
 }
 
@@ -202,6 +223,7 @@ func (s Stats) AvgBatchOps() float64 {
 // writerStats is written by the writer only and read by anyone.
 type writerStats struct {
 	batches, ops, commitErrors atomic.Uint64
+	unsynced                   atomic.Uint64
 	last, max                  atomic.Int64
 	commitNanos                atomic.Int64
 }
@@ -224,6 +246,7 @@ func (s *writerStats) snapshot() Stats {
 		Batches:      s.batches.Load(),
 		Ops:          s.ops.Load(),
 		CommitErrors: s.commitErrors.Load(),
+		Unsynced:     s.unsynced.Load(),
 		LastBatchOps: int(s.last.Load()),
 		MaxBatchOps:  int(s.max.Load()),
 		CommitTime:   time.Duration(s.commitNanos.Load()),

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -27,7 +29,7 @@ type commitGate struct {
 
 func holdCommits(s *Store, n int) *commitGate {
 	g := &commitGate{entered: make(chan struct{}), release: make(chan error), holds: n}
-	s.w.commit = func(b *pebble.Batch) error {
+	s.w.commit = func(b *pebble.Batch, _ *pebble.WriteOptions) error {
 		g.mu.Lock()
 		hold := g.holds > 0
 		if hold {
@@ -316,4 +318,69 @@ func isClosed(s *Store) bool {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.closed
+}
+
+// A batch of lazy writes only (last activity) is committed without an
+// fsync; a batch with any other write is synced, lazy writes in it too.
+// Both are applied, and readable once acknowledged.
+func TestLazyWritesSkipTheFsync(t *testing.T) {
+	s := openTest(t, &Options{MaxDelay: -1})
+	createUsers(t, s, 2)
+	var mu sync.Mutex
+	var synced []bool
+	var holding atomic.Bool
+	entered, hold := make(chan struct{}), make(chan struct{})
+	s.w.commit = func(b *pebble.Batch, o *pebble.WriteOptions) error {
+		mu.Lock()
+		synced = append(synced, o.Sync)
+		mu.Unlock()
+		if holding.CompareAndSwap(true, false) {
+			entered <- struct{}{}
+			<-hold
+		}
+		return b.Commit(o)
+	}
+	before := s.Stats()
+	at := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
+	if err := s.SetLastActivity("user000", storage.LastActivity{Time: at, Status: "gone"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutRosterItem(storage.RosterItem{Owner: "user001", Contact: "c@x"}); err != nil {
+		t.Fatal(err)
+	}
+	// The writer held in a lazy batch while a lazy and a synced write
+	// queue up behind it: they share the next batch.
+	holding.Store(true)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := s.SetLastActivity("user001", storage.LastActivity{Time: at}); err != nil {
+			t.Error(err)
+		}
+	})
+	<-entered
+	wg.Go(func() {
+		if err := s.SetLastActivity("user000", storage.LastActivity{Time: at.Add(time.Minute)}); err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Go(func() {
+		if _, err := s.PutRosterItem(storage.RosterItem{Owner: "user000", Contact: "d@x"}); err != nil {
+			t.Error(err)
+		}
+	})
+	waitQueued(s, 2)
+	close(hold)
+	wg.Wait()
+	mu.Lock()
+	got := fmt.Sprint(synced)
+	mu.Unlock()
+	if got != "[false true false true]" {
+		t.Fatalf("synced per batch %s, want [false true false true]", got)
+	}
+	if st := s.Stats(); st.Unsynced-before.Unsynced != 2 || st.Batches-before.Batches != 4 {
+		t.Fatalf("%d unsynced of %d batches, want 2 of 4", st.Unsynced-before.Unsynced, st.Batches-before.Batches)
+	}
+	if la, err := s.LastActivity("user000"); err != nil || !la.Time.Equal(at.Add(time.Minute)) {
+		t.Fatalf("last activity %v, %v", la, err)
+	}
 }
