@@ -47,7 +47,7 @@ type Config struct {
 	// KeepAlive is the TCP keepalive period that finds dead gateways;
 	// default 60 s, negative switches it off.
 	KeepAlive time.Duration
-	// TimerResolution is the timer wheel's tick; default 100 ms.
+	// TimerResolution is the timer wheel's tick; default 1 s (the engine's).
 	TimerResolution time.Duration
 }
 
