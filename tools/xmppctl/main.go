@@ -63,15 +63,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *api != "" {
-		if err := newAPIClient(*api, *token).run(fs.Arg(0), fs.Args()[1:], stdin, stdout); err != nil {
-			fmt.Fprintln(stderr, "xmppctl:", err)
-			if errors.Is(err, errUsage) {
-				fs.Usage()
-				return 2
-			}
-			return 1
-		}
-		return 0
+		return exitCode(newAPIClient(*api, *token).run(fs.Arg(0), fs.Args()[1:], stdin, stdout), stderr, fs.Usage)
 	}
 	store, err := pebblestore.Open(*data, &pebblestore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -79,16 +71,21 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer store.Close()
-	cmd, rest := fs.Arg(0), fs.Args()[1:]
-	if err := dispatch(store, cmd, rest, *domain, *iters, stdin, stdout); err != nil {
-		fmt.Fprintln(stderr, "xmppctl:", err)
-		if errors.Is(err, errUsage) {
-			fs.Usage()
-			return 2
-		}
-		return 1
+	return exitCode(dispatch(store, fs.Arg(0), fs.Args()[1:], *domain, *iters, stdin, stdout), stderr, fs.Usage)
+}
+
+// exitCode reports a command's error and turns it into the exit status: 0
+// for none, 2 (after the usage) for bad arguments, 1 for anything else.
+func exitCode(err error, stderr io.Writer, usage func()) int {
+	if err == nil {
+		return 0
 	}
-	return 0
+	fmt.Fprintln(stderr, "xmppctl:", err)
+	if errors.Is(err, errUsage) {
+		usage()
+		return 2
+	}
+	return 1
 }
 
 var errUsage = errors.New("bad arguments")
