@@ -17,7 +17,6 @@ import (
 const (
 	NSAccept    = "jabber:component:accept"
 	nsClient    = "jabber:client"
-	nsStreamErr = "urn:ietf:params:xml:ns:xmpp-streams"
 	nsStanzaErr = "urn:ietf:params:xml:ns:xmpp-stanzas"
 )
 
@@ -268,21 +267,9 @@ func (s *stream) StreamError(cond, text string) {
 		b = codec.AppendStreamHeader(b, codec.StreamHeader{NS: NSAccept, From: from, ID: randomID()})
 		s.sentHd = true
 	}
-	b = appendStreamError(b, cond, text)
+	b = codec.AppendStreamError(b, cond, text)
 	s.t.Send(b)
 	s.closeNow()
-}
-
-func appendStreamError(b []byte, cond, text string) []byte {
-	b = append(b, "<stream:error><"...)
-	b = append(b, cond...)
-	b = append(b, " xmlns='"+nsStreamErr+"'/>"...)
-	if text != "" {
-		b = append(b, "<text xmlns='"+nsStreamErr+"' xml:lang='en'>"...)
-		b = codec.AppendText(b, text)
-		b = append(b, "</text>"...)
-	}
-	return append(b, "</stream:error></stream:stream>"...)
 }
 
 func (s *stream) closeNow() {

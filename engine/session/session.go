@@ -383,15 +383,7 @@ func (s *Session) StreamError(cond, text string) {
 		b = codec.AppendStreamHeader(b, codec.StreamHeader{NS: NSClient, From: from, ID: randomID(), Version: "1.0"})
 		s.headerSent = true
 	}
-	b = append(b, "<stream:error><"...)
-	b = append(b, cond...)
-	b = append(b, " xmlns='"+nsStreamErr+"'/>"...)
-	if text != "" {
-		b = append(b, "<text xmlns='"+nsStreamErr+"' xml:lang='en'>"...)
-		b = codec.AppendText(b, text)
-		b = append(b, "</text>"...)
-	}
-	b = append(b, "</stream:error></stream:stream>"...)
+	b = codec.AppendStreamError(b, cond, text)
 	s.send(b)
 	s.closeNow()
 }
