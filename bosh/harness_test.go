@@ -93,6 +93,31 @@ func (e *env) waitHeld(t *testing.T, n int64) {
 	}
 }
 
+// waitPending waits until n requests in all wait for their turn (they
+// overtook one with a lower rid), so that a test can send the missing one
+// knowing the others arrived first.
+func (e *env) waitPending(t *testing.T, n int) {
+	t.Helper()
+	pending := func() int {
+		e.srv.mu.RLock()
+		defer e.srv.mu.RUnlock()
+		k := 0
+		for _, b := range e.srv.sessions {
+			b.mu.Lock()
+			k += len(b.pend)
+			b.mu.Unlock()
+		}
+		return k
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for pending() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests waiting for their turn, want %d", pending(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // advance moves the fake clock on and runs the sweep, which answers held
 // requests whose 'wait' is up.
 func (e *env) advance(d time.Duration) {

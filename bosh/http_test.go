@@ -280,7 +280,7 @@ func TestBOSHAndTCP(t *testing.T) {
 
 	// TCP -> BOSH: the held request returns as soon as the message lands.
 	held := a.async(a.next("", "<presence xmlns='jabber:client'/>"))
-	time.Sleep(50 * time.Millisecond)
+	h.env.waitHeld(t, 1)
 	notYet(t, held)
 	tc.send("<message to='alice@localhost/web' type='chat' id='m1'><body>from tcp</body></message>")
 	r := recv(t, held)

@@ -163,7 +163,7 @@ func TestRIDWindow(t *testing.T) {
 			return "<message xmlns='jabber:client' to='bob@localhost/web'><body>" + n + "</body></message>"
 		}
 		late := a.async(a.wrap(a.rid+2, "", msg("two")))
-		time.Sleep(20 * time.Millisecond)
+		e.waitPending(t, 1)
 		notYet(t, late)
 		early := a.async(a.wrap(a.rid+1, "", msg("one")))
 		a.rid += 2
@@ -244,7 +244,7 @@ func TestOveractivity(t *testing.T) {
 		// rid+2 while rid+1 is missing: buffered, two outstanding, and
 		// rid+1 would be a third.
 		h3 := c.async(c.wrap(c.rid+2, "", "<presence xmlns='jabber:client'/>"))
-		time.Sleep(20 * time.Millisecond)
+		e.waitPending(t, 1)
 		r := c.do(c.wrap(c.rid+1, "", "<presence xmlns='jabber:client'/>"))
 		if r.attr("condition") != condPolicyViolation {
 			t.Fatalf("%s", r.raw)
