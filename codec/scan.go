@@ -329,17 +329,9 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 				// at the fast path's pace; charScan takes over where
 				// textRun stops short of a '<'.
 				if k, fl := textRun(buf, pos); k > pos {
-					if d.textTok < 0 {
-						if err := d.addNode(pos); err != nil {
-							return false, err
-						}
-						t.pushTok(tok{kind: tkText, start: uint32(pos)}, int(d.lim.MaxNodes))
-						d.textTok = int32(len(t.toks) - 1)
+					if err := d.extendText(pos, k, fl); err != nil {
+						return false, err
 					}
-					tt := &t.toks[d.textTok]
-					tt.end = uint32(k)
-					tt.next = uint32(d.textTok + 1)
-					tt.flags |= fl
 					pos = k
 				}
 			}
@@ -350,17 +342,9 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 			if end > pos {
 				k, fl, cond, why := charScan(buf, pos, end, modeText)
 				if k > pos {
-					if d.textTok < 0 {
-						if err := d.addNode(pos); err != nil {
-							return false, err
-						}
-						t.pushTok(tok{kind: tkText, start: uint32(pos)}, int(d.lim.MaxNodes))
-						d.textTok = int32(len(t.toks) - 1)
+					if err := d.extendText(pos, k, fl); err != nil {
+						return false, err
 					}
-					tt := &t.toks[d.textTok]
-					tt.end = uint32(k)
-					tt.next = uint32(d.textTok + 1)
-					tt.flags |= fl
 				}
 				if cond != "" {
 					return false, d.failItem(cond, why, k)
@@ -475,6 +459,24 @@ func (d *Decoder) scan(buf []byte) (bool, error) {
 			d.st = stText
 		}
 	}
+}
+
+// extendText makes buf[pos:k], character data with flags fl, part of the
+// open text token, opening one at pos if none is.
+func (d *Decoder) extendText(pos, k int, fl uint8) error {
+	t := d.tp
+	if d.textTok < 0 {
+		if err := d.addNode(pos); err != nil {
+			return err
+		}
+		t.pushTok(tok{kind: tkText, start: uint32(pos)}, int(d.lim.MaxNodes))
+		d.textTok = int32(len(t.toks) - 1)
+	}
+	tt := &t.toks[d.textTok]
+	tt.end = uint32(k)
+	tt.next = uint32(d.textTok + 1)
+	tt.flags |= fl
+	return nil
 }
 
 // addNode enforces the node limit before a token is appended at pos. (The

@@ -2,7 +2,9 @@ package admin
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -46,11 +48,7 @@ func (s *Server) Mount(prefix string, h fasthttp.RequestHandler) error {
 	s.mountMu.Lock()
 	defer s.mountMu.Unlock()
 	old := s.routes.Load()
-	t := &routeTable{exact: make(map[string]fasthttp.RequestHandler, len(old.exact)+1)}
-	for p, h := range old.exact {
-		t.exact[p] = h
-	}
-	t.subtree = append(t.subtree, old.subtree...)
+	t := &routeTable{exact: maps.Clone(old.exact), subtree: slices.Clone(old.subtree)}
 	if strings.HasSuffix(prefix, "/") {
 		for _, m := range t.subtree {
 			if m.prefix == prefix {

@@ -104,11 +104,8 @@ func (t *Tuner) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-var liveSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-
 func liveHeap() uint64 {
-	s := make([]metrics.Sample, 1)
-	copy(s, liveSample)
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
 		return 0

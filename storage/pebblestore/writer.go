@@ -106,14 +106,14 @@ func (w *writer) group(first *request) {
 	case w.broken != nil:
 		commitErr = w.broken
 	case !b.Empty():
-		opts, synced := pebble.NoSync, false
+		opts := pebble.NoSync
 		for _, r := range w.batch {
 			if !r.lazy {
-				opts, synced = pebble.Sync, true
+				opts = pebble.Sync
 				break
 			}
 		}
-		if !synced {
+		if !opts.Sync {
 			w.stats.unsynced.Add(1)
 		}
 		if err := w.commit(b, opts); err != nil {
