@@ -17,3 +17,20 @@ func TestAppendStreamError(t *testing.T) {
 		})
 	}
 }
+
+func TestAppendStanzaError(t *testing.T) {
+	const ns = "urn:ietf:params:xml:ns:xmpp-stanzas"
+	for _, tc := range []struct{ name, typ, cond, text, extra, want string }{
+		{"bare", "cancel", "item-not-found", "", "",
+			"<error type='cancel'><item-not-found xmlns='" + ns + "'/></error>"},
+		{"text and extra", "modify", "not-acceptable", "a&b", "<blocked xmlns='urn:xmpp:blocking:errors'/>",
+			"<error type='modify'><not-acceptable xmlns='" + ns + "'/><text xmlns='" + ns + "' xml:lang='en'>a&amp;b</text>" +
+				"<blocked xmlns='urn:xmpp:blocking:errors'/></error>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := string(AppendStanzaError(nil, tc.typ, tc.cond, tc.text, tc.extra)); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}

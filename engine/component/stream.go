@@ -15,9 +15,8 @@ import (
 
 // Namespaces the component stream speaks.
 const (
-	NSAccept    = "jabber:component:accept"
-	nsClient    = "jabber:client"
-	nsStanzaErr = "urn:ietf:params:xml:ns:xmpp-stanzas"
+	NSAccept = "jabber:component:accept"
+	nsClient = "jabber:client"
 )
 
 // Inbound takes stanzas from components: (*session.Server).RouteExternal,
@@ -386,17 +385,9 @@ func appendBounce(b []byte, e codec.Element, cond, text, serverDomain string) []
 	if from := e.Attr("from"); from != nil {
 		b = codec.AppendAttr(b, "to", from)
 	}
-	b = append(b, "><error"...)
-	b = codec.AppendAttr(b, "type", errorType(cond))
-	b = append(b, "><"...)
-	b = append(b, cond...)
-	b = append(b, " xmlns='"+nsStanzaErr+"'/>"...)
-	if text != "" {
-		b = append(b, "<text xmlns='"+nsStanzaErr+"' xml:lang='en'>"...)
-		b = codec.AppendText(b, text)
-		b = append(b, "</text>"...)
-	}
-	b = append(b, "</error></"...)
+	b = append(b, '>')
+	b = codec.AppendStanzaError(b, errorType(cond), cond, text, "")
+	b = append(b, "</"...)
 	b = append(b, kind...)
 	return append(b, '>')
 }

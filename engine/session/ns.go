@@ -4,7 +4,6 @@ package session
 const (
 	NSClient     = "jabber:client"
 	nsStreams    = "http://etherx.jabber.org/streams"
-	nsStanzaErr  = "urn:ietf:params:xml:ns:xmpp-stanzas"
 	nsTLS        = "urn:ietf:params:xml:ns:xmpp-tls"
 	nsSASL       = "urn:ietf:params:xml:ns:xmpp-sasl"
 	nsBind       = "urn:ietf:params:xml:ns:xmpp-bind"

@@ -56,18 +56,9 @@ func (s *Session) sendErrorExtra(r reply, errType, cond, text, extra string) {
 	if s.bound {
 		b = codec.AppendAttr(b, "to", s.full.String())
 	}
-	b = append(b, "><error type='"...)
-	b = append(b, errType...)
-	b = append(b, "'><"...)
-	b = append(b, cond...)
-	b = append(b, " xmlns='"+nsStanzaErr+"'/>"...)
-	if text != "" {
-		b = append(b, "<text xmlns='"+nsStanzaErr+"' xml:lang='en'>"...)
-		b = codec.AppendText(b, text)
-		b = append(b, "</text>"...)
-	}
-	b = append(b, extra...)
-	b = append(b, "</error></"...)
+	b = append(b, '>')
+	b = codec.AppendStanzaError(b, errType, cond, text, extra)
+	b = append(b, "</"...)
 	b = append(b, r.kind...)
 	b = append(b, '>')
 	s.send(b)
