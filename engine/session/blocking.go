@@ -156,7 +156,7 @@ func (srv *Server) blockListChanged(user jid.JID, op string, items, list []strin
 		sess.setBlockList(list)
 		if sess.blockRequested.Load() {
 			b := withTo(push, sess.full.String())
-			b = withID(b, "block-"+randomID()[:8])
+			b = withAttr(b, "id", "block-"+randomID()[:8])
 			sess.Deliver(b)
 		}
 		if op == "block" {
@@ -169,18 +169,6 @@ func (srv *Server) blockListChanged(user jid.JID, op string, items, list []strin
 			}
 		}
 	}
-}
-
-// withID inserts id='v' like withTo.
-func withID(stanza []byte, v string) []byte {
-	i := 1
-	for i < len(stanza) && stanza[i] != ' ' && stanza[i] != '/' && stanza[i] != '>' {
-		i++
-	}
-	b := make([]byte, 0, len(stanza)+len(v)+8)
-	b = append(b, stanza[:i]...)
-	b = codec.AppendAttr(b, "id", v)
-	return append(b, stanza[i:]...)
 }
 
 // sendBlockedError refuses a stanza to an address the user blocks

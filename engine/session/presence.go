@@ -73,13 +73,19 @@ func withTo(stanza []byte, addr string) []byte {
 	if attrInTag(stanza, "to") != nil {
 		return append([]byte(nil), stanza...)
 	}
+	return withAttr(stanza, "to", addr)
+}
+
+// withAttr returns a copy of stanza with name='v' inserted after the
+// element name.
+func withAttr(stanza []byte, name, v string) []byte {
 	i := 1
 	for i < len(stanza) && stanza[i] != ' ' && stanza[i] != '/' && stanza[i] != '>' {
 		i++
 	}
-	b := make([]byte, 0, len(stanza)+len(addr)+8)
+	b := make([]byte, 0, len(stanza)+len(name)+len(v)+4)
 	b = append(b, stanza[:i]...)
-	b = codec.AppendAttr(b, "to", addr)
+	b = codec.AppendAttr(b, name, v)
 	return append(b, stanza[i:]...)
 }
 

@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 
 	"xmppd/codec"
@@ -125,7 +126,7 @@ func (s *Session) rosterSet(r reply, child codec.Element) {
 		case t == "" || len(t) > maxGroupLen:
 			s.sendError(r, errModify, "not-acceptable", "a group name must be 1 to 1023 bytes")
 			return
-		case contains(groups, t):
+		case slices.Contains(groups, t):
 			s.sendError(r, errModify, "bad-request", "a group is listed twice")
 			return
 		}
@@ -153,15 +154,6 @@ func (s *Session) rosterSet(r reply, child codec.Element) {
 			s.srv.pushRoster(s.full.Bare(), &it, false, ver)
 		}
 	}, r)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // rosterRemove deletes an item and cancels the subscriptions in both
