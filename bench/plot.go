@@ -26,7 +26,14 @@ func WritePlots(dir string, rep *Report) ([]string, error) {
 		return nil, err
 	}
 	var files []string
-	save := func(p *plot.Plot, name string) error {
+	// save draws pts as a line over a grid on p and writes it as name.
+	save := func(p *plot.Plot, name string, pts plotter.XYs) error {
+		p.Add(plotter.NewGrid())
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return err
+		}
+		p.Add(l)
 		for _, ext := range []string{"svg", "png"} {
 			f := filepath.Join(dir, rep.Scenario+"-"+name+"."+ext)
 			if err := p.Save(16*vg.Centimeter, 10*vg.Centimeter, f); err != nil {
@@ -42,13 +49,7 @@ func WritePlots(dir string, rep *Report) ([]string, error) {
 		p.X.Label.Text = "percentile (log scale of 1/(1-q))"
 		p.Y.Label.Text = "latency (ms)"
 		p.X.Tick.Marker = percentileTicks{}
-		p.Add(plotter.NewGrid())
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return files, err
-		}
-		p.Add(l)
-		if err := save(p, "latency-cdf"); err != nil {
+		if err := save(p, "latency-cdf", pts); err != nil {
 			return files, err
 		}
 	}
@@ -72,13 +73,7 @@ func WritePlots(dir string, rep *Report) ([]string, error) {
 			}
 			return ts
 		})
-		p.Add(plotter.NewGrid())
-		l, err := plotter.NewLine(rss)
-		if err != nil {
-			return files, err
-		}
-		p.Add(l)
-		if err := save(p, "rss"); err != nil {
+		if err := save(p, "rss", rss); err != nil {
 			return files, err
 		}
 	}

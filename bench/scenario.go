@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"os"
+	"runtime/debug"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -123,4 +125,70 @@ func (s Samples) Delta(a, b string) (cpu float64, rss int64, ok bool) {
 		return 0, 0, false
 	}
 	return y.CPU - x.CPU, y.RSS - x.RSS, true
+}
+
+// holdFor waits d, or until ctx is done.
+func holdFor(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// drain polls totals until every message sent has come back, d has passed
+// or ctx is done, and returns the last totals.
+func drain(ctx context.Context, d time.Duration, totals func() (sent, recv int64)) (sent, recv int64) {
+	for deadline := time.Now().Add(d); ; {
+		sent, recv = totals()
+		if recv >= sent || time.Now().After(deadline) || ctx.Err() != nil {
+			return sent, recv
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// heldRSS is this process's RSS once the ramp's garbage is returned to
+// the OS: what the held sessions cost it (0 when unreadable).
+func heldRSS() int64 {
+	debug.FreeOSMemory()
+	if st, err := ReadProc(os.Getpid()); err == nil {
+		return st.RSS
+	}
+	return 0
+}
+
+// countSet is how many of s are set (sessions that logged in).
+func countSet[T any](s []*T) int64 {
+	n := int64(0)
+	for _, x := range s {
+		if x != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// addHoldMetrics reports what alive held sessions cost, per session: the
+// server's RSS growth at the "connected" and "held" barriers, its CPU
+// during the hold, and this client's RSS (counted as "client_rss_bytes").
+func addHoldMetrics(r *Result, s Samples, rep *Report, alive int64) {
+	if _, rss, ok := s.Delta("start", "held"); ok {
+		rep.Metrics.Add("server_bytes_per_session", perUnit(float64(rss), float64(alive)), "B")
+	}
+	if _, rss, ok := s.Delta("start", "connected"); ok {
+		rep.Metrics.Add("server_bytes_per_session_at_connect", perUnit(float64(rss), float64(alive)), "B")
+	}
+	if cpu, _, ok := s.Delta("connected", "held"); ok {
+		rep.Metrics.Add("server_cpu_during_hold", cpu, "s")
+	}
+	addServerRSS(s, rep)
+	rep.Metrics.Add("client_bytes_per_session", perUnit(float64(r.Counts["client_rss_bytes"]), float64(alive)), "B")
+}
+
+// rampSeconds is the ramp-up of the run: shards ramp up in parallel, so
+// their summed "ramp_ms" divided by the number of shards.
+func rampSeconds(r *Result) float64 {
+	return float64(r.Counts["ramp_ms"]) / float64(max(r.Counts["shards"], 1)) / 1000
 }

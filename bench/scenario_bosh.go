@@ -3,9 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -202,38 +200,18 @@ func (boshScenario) Run(ctx context.Context, c *Config, sh Shard, env *Env) (*Re
 			fails.Add(stepErr(StepSession, err))
 		}
 	}
-	t := time.NewTimer(c.Duration)
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	t.Stop()
+	holdFor(ctx, c.Duration)
 	stopped.Store(true)
-	var sent, recv int64
-	for deadline := time.Now().Add(c.Drain); ; {
-		sent, recv = 0, 0
+	sent, recv := drain(ctx, c.Drain, func() (sent, recv int64) {
 		for _, p := range partners {
 			sent += p.sent.Load()
 			recv += p.recv.Load()
 		}
-		if recv >= sent || time.Now().After(deadline) || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return sent, recv
+	})
 	holdEnd := time.Now()
-	debug.FreeOSMemory()
-	var clientRSS int64
-	if st, err := ReadProc(os.Getpid()); err == nil {
-		clientRSS = st.RSS
-	}
-	alive := int64(0)
-	for _, s := range sessions {
-		if s != nil {
-			alive++
-		}
-	}
-	alive -= dropped.Load()
+	clientRSS := heldRSS()
+	alive := countSet(sessions) - dropped.Load()
 	if err := env.Barrier(ctx, "held"); err != nil {
 		closeAll()
 		return nil, err
@@ -271,7 +249,7 @@ func (boshScenario) Summarize(c *Config, r *Result, s Samples, rep *Report) {
 	rep.Metrics.Add("sessions_alive", alive, "")
 	rep.Metrics.Add("sessions_dropped", r.Counts["dropped"], "")
 	rep.Metrics.Add("logins_failed", failed-r.Counts["dropped"], "")
-	ramp := float64(r.Counts["ramp_ms"]) / float64(max(r.Counts["shards"], 1)) / 1000
+	ramp := rampSeconds(r)
 	rep.Metrics.Add("ramp_up", ramp, "s")
 	if l := r.Hist("bosh_login").Summary(); l != nil {
 		rep.Metrics.Add("bosh_login_p50", l.P50, "ms")
@@ -283,16 +261,6 @@ func (boshScenario) Summarize(c *Config, r *Result, s Samples, rep *Report) {
 	rep.Metrics.Add("round_trips_per_s", perUnit(float64(recv), r.Elapsed().Seconds()), "1/s")
 	// The TCP partners are a handful next to the BOSH sessions; their
 	// share of the growth is not taken out.
-	if _, rss, ok := s.Delta("start", "held"); ok {
-		rep.Metrics.Add("server_bytes_per_session", perUnit(float64(rss), float64(alive)), "B")
-	}
-	if _, rss, ok := s.Delta("start", "connected"); ok {
-		rep.Metrics.Add("server_bytes_per_session_at_connect", perUnit(float64(rss), float64(alive)), "B")
-	}
-	if cpu, _, ok := s.Delta("connected", "held"); ok {
-		rep.Metrics.Add("server_cpu_during_hold", cpu, "s")
-	}
-	addServerRSS(s, rep)
-	rep.Metrics.Add("client_bytes_per_session", perUnit(float64(r.Counts["client_rss_bytes"]), float64(alive)), "B")
+	addHoldMetrics(r, s, rep, alive)
 	rep.OK = failed == 0 && lost == 0 && alive == int64(c.Users) && r.Counts["pairs_active"] == int64(boshPairs(c))
 }

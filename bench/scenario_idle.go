@@ -3,9 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,26 +81,10 @@ func (idleScenario) Run(ctx context.Context, c *Config, sh Shard, env *Env) (*Re
 		return nil, err
 	}
 	holdStart := time.Now()
-	t := time.NewTimer(c.Duration)
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	t.Stop()
+	holdFor(ctx, c.Duration)
 	holdEnd := time.Now()
-	// What the sessions cost this process, without the garbage of the ramp.
-	debug.FreeOSMemory()
-	var clientRSS int64
-	if st, err := ReadProc(os.Getpid()); err == nil {
-		clientRSS = st.RSS
-	}
-	alive := int64(0)
-	for _, conn := range conns {
-		if conn != nil {
-			alive++
-		}
-	}
-	alive -= dropped.Load()
+	clientRSS := heldRSS()
+	alive := countSet(conns) - dropped.Load()
 	if err := env.Barrier(ctx, "held"); err != nil {
 		closeAll()
 		return nil, err
@@ -130,20 +112,9 @@ func (idleScenario) Summarize(c *Config, r *Result, s Samples, rep *Report) {
 	rep.Metrics.Add("sessions_alive", alive, "")
 	rep.Metrics.Add("sessions_dropped", r.Counts["dropped"], "")
 	rep.Metrics.Add("logins_failed", failed-r.Counts["dropped"], "")
-	// Shards ramp up in parallel: the slowest one's ramp is the run's.
-	ramp := float64(r.Counts["ramp_ms"]) / float64(max(r.Counts["shards"], 1)) / 1000
+	ramp := rampSeconds(r)
 	rep.Metrics.Add("ramp_up", ramp, "s")
 	rep.Metrics.Add("logins_per_s_during_ramp", perUnit(float64(alive), ramp), "1/s")
-	if _, rss, ok := s.Delta("start", "held"); ok {
-		rep.Metrics.Add("server_bytes_per_session", perUnit(float64(rss), float64(alive)), "B")
-	}
-	if _, rss, ok := s.Delta("start", "connected"); ok {
-		rep.Metrics.Add("server_bytes_per_session_at_connect", perUnit(float64(rss), float64(alive)), "B")
-	}
-	if cpu, _, ok := s.Delta("connected", "held"); ok {
-		rep.Metrics.Add("server_cpu_during_hold", cpu, "s")
-	}
-	addServerRSS(s, rep)
-	rep.Metrics.Add("client_bytes_per_session", perUnit(float64(r.Counts["client_rss_bytes"]), float64(alive)), "B")
+	addHoldMetrics(r, s, rep, alive)
 	rep.OK = failed == 0 && alive == int64(c.Users)
 }

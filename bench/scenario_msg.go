@@ -141,26 +141,17 @@ func (msgScenario) Run(ctx context.Context, c *Config, sh Shard, env *Env) (*Res
 			m.fails.Add(stepErr(StepSession, err))
 		}
 	}
-	t := time.NewTimer(c.Duration)
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
+	holdFor(ctx, c.Duration)
 	m.stopped.Store(true)
 	sendEnd := time.Now()
 	// Drain: wait for what is still in flight.
-	var sent, recv int64
-	for deadline := time.Now().Add(c.Drain); ; {
-		sent, recv = 0, 0
+	sent, recv := drain(ctx, c.Drain, func() (sent, recv int64) {
 		for _, x := range active {
 			sent += x.sent.Load()
 			recv += x.recv.Load()
 		}
-		if recv >= sent || time.Now().After(deadline) || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return sent, recv
+	})
 	end := sendEnd
 	for _, x := range active {
 		if t := m.base.Add(time.Duration(x.lastRecv.Load())); t.After(end) {
