@@ -208,10 +208,10 @@ func (d *Decoder) recycle() {
 		return
 	}
 	if t := d.tp; t != nil {
-		if cap(t.toks) > maxPooledToks || cap(t.attrs) > maxPooledAttrs || cap(t.dec) > maxPooledDec {
-			d.tp = nil // oversized: let it go, as putTape would
+		if t.oversized() {
+			d.tp = nil // let it go, as putTape would
 		} else {
-			t.toks, t.attrs, t.ns, t.open, t.dec = t.toks[:0], t.attrs[:0], t.ns[:0], t.open[:0], t.dec[:0]
+			t.empty()
 		}
 	}
 	if d.scratch != nil {

@@ -102,11 +102,22 @@ const (
 
 func getTape() *tape { return tapePool.Get().(*tape) }
 
+// oversized reports whether t grew past what is worth keeping for another
+// item.
+func (t *tape) oversized() bool {
+	return cap(t.toks) > maxPooledToks || cap(t.attrs) > maxPooledAttrs || cap(t.dec) > maxPooledDec
+}
+
+// empty readies t for the next item, keeping its capacity.
+func (t *tape) empty() {
+	t.toks, t.attrs, t.ns, t.open, t.dec = t.toks[:0], t.attrs[:0], t.ns[:0], t.open[:0], t.dec[:0]
+}
+
 func putTape(t *tape) {
-	if cap(t.toks) > maxPooledToks || cap(t.attrs) > maxPooledAttrs || cap(t.dec) > maxPooledDec {
+	if t.oversized() {
 		return
 	}
-	t.toks, t.attrs, t.ns, t.open, t.dec = t.toks[:0], t.attrs[:0], t.ns[:0], t.open[:0], t.dec[:0]
+	t.empty()
 	t.view = doc{} // pooled, it must not keep the caller's bytes alive
 	tapePool.Put(t)
 }
