@@ -119,6 +119,9 @@ func TestBOSHSession(t *testing.T) {
 			}
 			break
 		}
+		if ctx.Err() != nil {
+			t.Fatal("no echo request within the test's 5 s")
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	if err := s.Close(ctx); err != nil {
