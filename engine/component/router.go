@@ -202,16 +202,7 @@ func (r *Router) Deliver(to jid.JID, stanza []byte) bool {
 	h := r.keyHash(to, stanza)
 	var tried uint64 // bit i: members[i] refused (members past 64 are retried at worst)
 	for range members {
-		best := -1
-		var bestScore uint64
-		for i, m := range members {
-			if i < 64 && tried&(1<<i) != 0 {
-				continue
-			}
-			if s := score(h, m.salt); best < 0 || s > bestScore {
-				best, bestScore = i, s
-			}
-		}
+		best := highest(members, h, tried)
 		if best < 0 {
 			break
 		}
@@ -248,23 +239,35 @@ func (r *Router) keyHash(to jid.JID, stanza []byte) uint64 {
 // pick returns the member the key hash h maps to (tests).
 func (r *Router) pick(domain string, h uint64) *member {
 	d := r.domain(domain)
-	if d == nil || d.live.Load() == nil {
+	if d == nil {
 		return nil
 	}
-	var best *member
+	live := d.live.Load()
+	if live == nil {
+		return nil
+	}
+	if i := highest(*live, h, 0); i >= 0 {
+		return (*live)[i]
+	}
+	return nil
+}
+
+// highest returns the index of the member with the highest score for h,
+// skipping those whose bit is set in tried (the first 64), or -1.
+func highest(members []*member, h, tried uint64) int {
+	best := -1
 	var bestScore uint64
-	for _, m := range *d.live.Load() {
-		if s := score(h, m.salt); best == nil || s > bestScore {
-			best, bestScore = m, s
+	for i, m := range members {
+		if i < 64 && tried&(1<<i) != 0 {
+			continue
+		}
+		if s := score(h, m.salt); best < 0 || s > bestScore {
+			best, bestScore = i, s
 		}
 	}
 	return best
 }
 
-// score is the rendezvous (highest random weight) score of a key hash for
-// a member: the member with the highest score takes the key. Adding a
-// member moves only the keys it now wins; removing one moves only the
-// keys it held, each to its next-highest member.
 func score(h, salt uint64) uint64 { return mix64(h ^ salt) }
 
 // mix64 is the splitmix64 finalizer, a bijection that spreads every input
