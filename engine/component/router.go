@@ -268,6 +268,10 @@ func highest(members []*member, h, tried uint64) int {
 	return best
 }
 
+// score is the rendezvous (highest random weight) score of a key hash for
+// a member: the member with the highest score takes the key. Adding a
+// member moves only the keys it now wins; removing one moves only the
+// keys it held, each to its next-highest member.
 func score(h, salt uint64) uint64 { return mix64(h ^ salt) }
 
 // mix64 is the splitmix64 finalizer, a bijection that spreads every input
