@@ -242,8 +242,9 @@ type storeCollector struct {
 //	xmppd_storage_commit_batch_ops                 summary: _count batches, _sum write requests
 //	xmppd_storage_commit_batch_ops_max             gauge: largest batch since start
 //	xmppd_storage_commit_batch_ops_last            gauge: latest batch
-//	xmppd_storage_commit_duration_seconds          summary: _count batches, _sum time in synced commits
+//	xmppd_storage_commit_duration_seconds          summary: _count batches, _sum time in commits
 //	xmppd_storage_commit_errors_total
+//	xmppd_storage_commits_unsynced_total           batches of lazy writes only, committed without an fsync
 //
 // The store keeps totals, not a distribution, so both summaries carry no
 // quantiles: rate(_sum)/rate(_count) is the mean batch size and the mean
@@ -251,10 +252,10 @@ type storeCollector struct {
 func NewStoreCollector(src StoreStats) prometheus.Collector {
 	return &storeCollector{
 		src:          src,
-		batchOps:     prometheus.NewDesc("xmppd_storage_commit_batch_ops", "Write requests per group commit (one synced Pebble batch).", nil, nil),
+		batchOps:     prometheus.NewDesc("xmppd_storage_commit_batch_ops", "Write requests per group commit (one Pebble batch).", nil, nil),
 		batchMax:     prometheus.NewDesc("xmppd_storage_commit_batch_ops_max", "Write requests in the largest group commit since start.", nil, nil),
 		batchLast:    prometheus.NewDesc("xmppd_storage_commit_batch_ops_last", "Write requests in the latest group commit.", nil, nil),
-		commitTime:   prometheus.NewDesc("xmppd_storage_commit_duration_seconds", "Time spent in synced group commits.", nil, nil),
+		commitTime:   prometheus.NewDesc("xmppd_storage_commit_duration_seconds", "Time spent in group commits.", nil, nil),
 		commitErrors: prometheus.NewDesc("xmppd_storage_commit_errors_total", "Group commits that failed (every write of the batch got the error).", nil, nil),
 		unsynced:     prometheus.NewDesc("xmppd_storage_commits_unsynced_total", "Group commits made without an fsync because every write in them was lazy (last activity).", nil, nil),
 	}
@@ -272,8 +273,8 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- gauge(c.batchMax, int64(st.MaxBatchOps))
 	ch <- gauge(c.batchLast, int64(st.LastBatchOps))
 	ch <- prometheus.MustNewConstSummary(c.commitTime, st.Batches, st.CommitTime.Seconds(), nil)
-	ch <- prometheus.MustNewConstMetric(c.commitErrors, prometheus.CounterValue, float64(st.CommitErrors))
-	ch <- prometheus.MustNewConstMetric(c.unsynced, prometheus.CounterValue, float64(st.Unsynced))
+	ch <- counter(c.commitErrors, int64(st.CommitErrors))
+	ch <- counter(c.unsynced, int64(st.Unsynced))
 }
 
 // HandshakeStats is the part of *tlspipe.Handshaker the TLS collector reads.
