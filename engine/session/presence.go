@@ -206,34 +206,32 @@ func (srv *Server) answerProbe(contact jid.JID, s *Session) {
 // it was the user's last resource, records the last activity (XEP-0012).
 // It runs on a worker (the session's ordered queue).
 func (srv *Server) broadcastUnavailable(full jid.JID, stanza []byte, directed map[string]struct{}, status string) {
-	func() {
-		items, _, _ := srv.cfg.Store.RosterItems(full.Local())
-		for i := range items {
-			if items[i].Subscription.From() {
-				if c, err := jid.Parse(items[i].Contact); err == nil && srv.Serves(c.Domain()) {
-					srv.deliverAvailable(c, stanza, full, nil)
-				}
+	items, _, _ := srv.cfg.Store.RosterItems(full.Local())
+	for i := range items {
+		if items[i].Subscription.From() {
+			if c, err := jid.Parse(items[i].Contact); err == nil && srv.Serves(c.Domain()) {
+				srv.deliverAvailable(c, stanza, full, nil)
 			}
 		}
-		srv.deliverAvailable(full.Bare(), stanza, full, nil)
-		srv.toComponentContacts(items, full, stanza, false)
-		for addr := range directed {
-			if to, err := jid.Parse(addr); err == nil && srv.cfg.Components != nil && srv.cfg.Components.Serves(to.Domain()) {
-				srv.cfg.Components.Deliver(to, withTo(stanza, addr))
-			} else if err == nil && srv.Serves(to.Domain()) {
-				if to.Resource() != "" {
-					if p := srv.cfg.Router.Lookup(to); p != nil {
-						p.Deliver(withTo(stanza, addr))
-					}
-				} else {
-					srv.deliverAvailable(to, stanza, full, nil)
+	}
+	srv.deliverAvailable(full.Bare(), stanza, full, nil)
+	srv.toComponentContacts(items, full, stanza, false)
+	for addr := range directed {
+		if to, err := jid.Parse(addr); err == nil && srv.cfg.Components != nil && srv.cfg.Components.Serves(to.Domain()) {
+			srv.cfg.Components.Deliver(to, withTo(stanza, addr))
+		} else if err == nil && srv.Serves(to.Domain()) {
+			if to.Resource() != "" {
+				if p := srv.cfg.Router.Lookup(to); p != nil {
+					p.Deliver(withTo(stanza, addr))
 				}
+			} else {
+				srv.deliverAvailable(to, stanza, full, nil)
 			}
 		}
-		if !srv.cfg.Router.Online(full.Bare()) || !srv.anyAvailable(full.Bare()) {
-			_ = srv.cfg.Store.SetLastActivity(full.Local(), storage.LastActivity{Time: srv.cfg.Clock(), Status: status})
-		}
-	}()
+	}
+	if !srv.cfg.Router.Online(full.Bare()) || !srv.anyAvailable(full.Bare()) {
+		_ = srv.cfg.Store.SetLastActivity(full.Local(), storage.LastActivity{Time: srv.cfg.Clock(), Status: status})
+	}
 }
 
 func (srv *Server) anyAvailable(bare jid.JID) bool {
