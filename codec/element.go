@@ -61,8 +61,6 @@ var none = doc{buf: []byte("<>"), toks: []tok{{next: 1, kind: tkElem}}}
 
 func noElement() Element { return Element{d: &none, t: &none.toks[0]} }
 
-func (e Element) nsBytes(r nsRef) []byte { return e.d.ns(r) }
-
 // QName is the qualified name as written ("message", "x:x").
 func (e Element) QName() []byte {
 	t := e.t
