@@ -185,7 +185,7 @@ fast:
 		if buf[pos] == '<' {
 			continue // no text between the tags: the common case
 		}
-		// Plain ASCII inline, eight bytes at a time; textRun for the rest.
+		// Plain ASCII sixteen bytes at a time (plainRun); textRun for the rest.
 		end := plainRun(buf, pos, lo8*']')
 		var fl uint8
 		if uint(end) >= uint(n) || buf[end] != '<' {
