@@ -49,7 +49,17 @@ func (d *Decoder) scanFast(buf []byte, pos int) (bool, error) {
 	st := uint8(stLT)
 fast:
 	for {
-		// pos is at a '<'.
+		// pos is at a '<'. tagFast goes through the plain tags and text
+		// from here; this loop takes the first it leaves, and calls it
+		// again after.
+		var how int
+		if pos, how = tagFast(buf, pos, t, &d.defNS, &d.lim); how != tfTag {
+			if how == tfDone {
+				d.itemEnd = pos
+				return true, nil
+			}
+			goto text
+		}
 		// Unsigned comparisons with n tell the compiler the index is
 		// not negative either, which spares the bounds checks after them.
 		if uint(pos+1) >= uint(n) {
@@ -122,9 +132,18 @@ fast:
 			var res uint8
 			if buf[i] == '>' {
 				i++ // no attributes (<body>): no call
-			} else if i, xmlnsAt, res = t.attrList(buf, i, &d.lim); res&alFail != 0 {
-				t.attrs = t.attrs[:firstAttr]
-				break
+			} else {
+				// The plain attributes in one call (attrFast); attrList
+				// goes on from the first it leaves, if any.
+				var r attrRun
+				lim := min(firstAttr+int(d.lim.MaxAttrs), int(d.lim.MaxNodes), cap(t.attrs))
+				if attrFast(buf, i, t.attrs, lim, int(d.lim.MaxNameLen), &r) {
+					t.attrs = t.attrs[:r.k]
+					i, xmlnsAt, res = r.i, r.xmlnsAt, r.flags
+				} else if i, xmlnsAt, res = t.attrList(buf, &r, firstAttr, &d.lim); res&alFail != 0 {
+					t.attrs = t.attrs[:firstAttr]
+					break
+				}
 			}
 			flagged, empty := res&(tagXmlns|tagPrefixed), res&alEmpty != 0
 			// The token once the tag is whole, in one assignment.
@@ -222,6 +241,31 @@ fast:
 	return false, nil
 }
 
+// What tagFast reports about where it stopped.
+const (
+	tfTag  = iota // at the '<' of a tag it leaves to scanFast
+	tfText        // where character data it leaves to scanFast starts (or at len(buf))
+	tfDone        // past the item's last '>': the item is complete
+)
+
+// tagFast, in assembly (fast_amd64.s), is this loop for the plain case:
+// from the '<' at buf[pos], it appends to t the elements, attributes and
+// character data that scanFast would, updating t's lengths, *def (the
+// default namespace in scope, d.defNS) and the tokens, exactly as scanFast
+// does, with every value in a register and no call but to attrLoop. Its
+// plain case is:
+//   - start tags with an ASCII name without ':', attributes as attrFast
+//     takes them, and at most a default namespace declaration that
+//     finishStartTag would take as it is (plainDefaultNS);
+//   - end tags with '>' straight after the name;
+//   - character data of plain ASCII, TAB and LF, before a '<';
+//   - all within the limits and the tape's capacity.
+//
+// It stops at the first construct outside that, before changing anything
+// for it, and reports where: at its '<' (tfTag) or at the start of its
+// character data (tfText). A tag's attributes past t.attrs' length may
+// have been written; nothing else past any length.
+
 // lowerLen returns how many of the bytes of w, from the first, are ASCII
 // lower-case letters (8 if all are): the start of a name, in one go.
 func lowerLen(w uint64) int {
@@ -238,13 +282,11 @@ func lowerLen(w uint64) int {
 // tape back). A function of its own because it is a loop with little
 // state: inside scanFast, its values competed for registers with the
 // whole scanner's, and were spilled and reloaded on every attribute.
-func (t *tape) attrList(buf []byte, i int, lim *limits) (int, int, uint8) {
+func (t *tape) attrList(buf []byte, r *attrRun, first int, lim *limits) (int, int, uint8) {
 	n := len(buf)
-	first := len(t.attrs)
 	attrMax := min(first+int(lim.MaxAttrs), int(lim.MaxNodes)) // MaxAttrs, and MaxNodes for the tree
-	var bloom uint64
-	var flagged uint8
-	xmlnsAt := 0
+	t.attrs = t.attrs[:r.k]
+	i, bloom, flagged, xmlnsAt := r.i, r.bloom, r.flags, r.xmlnsAt
 	for uint(i) < uint(n) { // unsigned: i >= 0 too, so no bounds checks below
 		c := buf[i]
 		if c == '>' {
@@ -342,7 +384,14 @@ func (t *tape) attrList(buf []byte, i int, lim *limits) (int, int, uint8) {
 			}
 		}
 		a.vend, a.flags = uint32(ve), fl
-		i = ve + 1
+		// Back to attrFast for the attributes after this one.
+		*r = attrRun{bloom: bloom, flags: flagged, xmlnsAt: xmlnsAt}
+		end := attrFast(buf, ve+1, t.attrs, min(attrMax, cap(t.attrs)), int(lim.MaxNameLen), r)
+		t.attrs = t.attrs[:r.k]
+		if end {
+			return r.i, r.xmlnsAt, r.flags
+		}
+		i, bloom, flagged, xmlnsAt = r.i, r.bloom, r.flags, r.xmlnsAt
 	}
 	return 0, 0, alFail
 }

@@ -173,3 +173,22 @@ func isXMLText(b []byte) bool {
 	_, _, cond, _ := charScan(b, 0, len(b), modeCDATA)
 	return cond == ""
 }
+
+// FuzzFastPath: the fast path (tagFast and attrFast in assembly, and
+// scanFast's own loop) and the state machine alone build the same tapes
+// and give the same events and errors, whole and chunked, under small
+// limits and the defaults.
+func FuzzFastPath(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s, uint64(1))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, seed uint64) {
+		for _, lim := range []Limits{fuzzLimits, {}} {
+			for _, chunks := range [][][]byte{{in}, chunksOf(in, seed)} {
+				if want, got := trace(slowDecoder(lim), chunks), trace(NewDecoder(lim), chunks); got != want {
+					t.Fatalf("limits %+v, %d chunks: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", lim, len(chunks), want, got)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,14 @@
+package codec
+
+// attrFast appends the attributes of a start tag from buf[i] while they
+// are the plain case, with the value scanned sixteen bytes at a time
+// (fast_amd64.s); attrFastGo is its specification.
+//
+//go:noescape
+func attrFast(buf []byte, i int, attrs []attr, limit, maxName int, r *attrRun) bool
+
+// tagFast is scanFast's loop for the plain case, in assembly
+// (fast_amd64.s); see fast.go.
+//
+//go:noescape
+func tagFast(buf []byte, pos int, t *tape, def *nsRef, lim *limits) (end, how int)

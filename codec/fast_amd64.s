@@ -1,0 +1,659 @@
+#include "textflag.h"
+
+// The fast path's assembly: the attribute loop (attrLoop, called by
+// attrFast and tagFast) and the tag loop (tagFast). Go's register ABI keeps
+// no register across a call and the compiler spills a loop's live values
+// around every one; here each loop keeps its state in registers and calls
+// nothing but attrLoop, which keeps them too. Every store goes to memory
+// that holds no pointers (tape entries, slice lengths), so no write
+// barrier is needed. The offsets into tok, attr, openElt, nsDecl, nsRef,
+// tape and limits are held to their Go layouts by TestFastLayout.
+
+// The vector constants: control bytes (below 0x20 as signed bytes, which
+// takes in every byte >= 0x80 too), '&', '<', both quotes, ']', and 'a'
+// and 25 for lower-case letters ((c-'a') <= 25 unsigned, by PMINUB).
+#define LOADCONSTS \
+	MOVOU fastCtl<>(SB), X1; \
+	MOVOU fastAmp<>(SB), X2; \
+	MOVOU fastLT<>(SB), X3; \
+	MOVOU fastSQ<>(SB), X8; \
+	MOVOU fastDQ<>(SB), X9; \
+	PXOR X10, X10; \
+	MOVOU fastLowA<>(SB), X11; \
+	MOVOU fastLow25<>(SB), X12
+
+// attrLoop is attrFastGo's loop with its own register convention:
+//	in:  SI buf, BX len(buf), AX i, CX k (attributes on the tape), DI the
+//	     tape's attributes, DX the class table, R8 the duplicate filter,
+//	     R9 flags, R10 xmlnsAt, X14 the attribute limit, X15 the name
+//	     length limit, and the LOADCONSTS vectors;
+//	out: R12 1 if it reached the tag's end (AX past it), 0 if not (AX the
+//	     white space before the attribute it left); CX, R8, R9 and R10
+//	     updated. R11, R13, R14, X0 and X4-X7 are scratch.
+// From the name on, AX holds the filter bit and bailAttr sets it back.
+TEXT attrLoop<>(SB), NOSPLIT, $0-0
+next:
+	CMPQ AX, BX
+	JCC bail
+	MOVBLZX (SI)(AX*1), R12
+	CMPB R12, $0x20
+	JNE notspace
+
+	// A name from R11 = i+1: a name-start byte that is not ':', then
+	// name bytes up to '=' (a ':' stops it short of '=': prefixed names
+	// are attrList's). Lower-case letters sixteen at a time first.
+	LEAQ 1(AX), R11
+	CMPQ R11, BX
+	JCC bail
+	MOVBLZX (SI)(R11*1), R12
+	MOVBLZX (DX)(R12*1), R12
+	ANDL $0x11, R12 // cNameStart|cColon
+	CMPL R12, $1
+	JNE bail
+	MOVQ R11, R12
+	LEAQ 16(R11), R13
+	CMPQ R13, BX
+	JHI name
+	MOVOU (SI)(R11*1), X0
+	PSUBB X11, X0
+	MOVO X0, X5
+	PMINUB X12, X5
+	PCMPEQB X0, X5
+	PMOVMSKB X5, R12
+	NOTL R12
+	BSFL R12, R12
+	ADDQ R11, R12
+	JMP namebyte
+
+name:
+	INCQ R12
+
+namebyte:
+	CMPQ R12, BX
+	JCC bail
+	MOVBLZX (SI)(R12*1), R13
+	MOVBLZX (DX)(R13*1), R13
+	ANDL $0x12, R13 // cName|cColon
+	CMPL R13, $2
+	JEQ name
+	CMPB (SI)(R12*1), $0x3d // '='
+	JNE bail
+	MOVQ R12, R13
+	SUBQ R11, R13 // the name's length
+	MOVQ X15, R14
+	CMPQ R13, R14
+	JGT bail
+	MOVQ X14, R14
+	CMPQ CX, R14
+	JGE bail
+
+	// The filter bit, (first byte + length*4) mod 64: BTQ takes the
+	// index mod 64, and a byte add keeps it mod 256.
+	MOVL R13, AX
+	SHLL $2, AX
+	ADDB (SI)(R11*1), AX
+	BTQ AX, R8
+	JCS bailAttr
+
+	// The value from R12 = vs, sixteen bytes at a time while a block
+	// fits, to the first byte that is not plain.
+	ADDQ $2, R12
+	LEAQ 16(R12), R13
+	CMPQ R13, BX
+	JHI bailAttr
+	MOVBLZX -1(SI)(R12*1), R13
+	MOVO X8, X4
+	CMPB R13, $0x27
+	JEQ quoted
+	MOVO X9, X4
+	CMPB R13, $0x22
+	JNE bailAttr
+
+quoted:
+	MOVQ R12, R13
+
+value:
+	MOVOU (SI)(R13*1), X0
+	MOVO X1, X5
+	PCMPGTB X0, X5
+	MOVO X0, X6
+	PCMPEQB X2, X6
+	MOVO X0, X7
+	PCMPEQB X3, X7
+	PCMPEQB X4, X0
+	POR X6, X5
+	POR X7, X5
+	POR X0, X5
+	PMOVMSKB X5, R14
+	TESTL R14, R14
+	JNE found
+	ADDQ $16, R13
+	LEAQ 16(R13), R14
+	CMPQ R14, BX
+	JLS value
+	JMP bailAttr
+
+found:
+	BSFL R14, R14
+	ADDQ R14, R13 // ve
+	MOVBLZX (SI)(R13*1), R14
+	CMPB R14, -1(SI)(R12*1) // the quote that opened it?
+	JNE bailAttr
+
+	// The attribute: attrs[k] = attr{start, vstart, vend, qlen}.
+	BTSQ AX, R8
+	MOVQ CX, R14
+	SHLQ $5, R14
+	ADDQ DI, R14
+	MOVL R11, 0(R14)
+	MOVL R12, 4(R14)
+	MOVL R13, 8(R14)
+	MOVOU X10, 16(R14)
+	LEAQ -2(R12), R12
+	SUBQ R11, R12
+	MOVL R12, 12(R14) // qlen, and plen 0
+	CMPQ R12, $5
+	JNE appended
+	CMPL (SI)(R11*1), $0x6e6c6d78 // "xmln"
+	JNE appended
+	CMPB 4(SI)(R11*1), $0x73 // "s"
+	JNE appended
+	ORL $1, R9 // tagXmlns
+	MOVQ CX, R10
+
+appended:
+	INCQ CX
+	LEAQ 1(R13), AX
+	JMP next
+
+notspace:
+	CMPB R12, $0x3e // '>'
+	JEQ gt
+	CMPB R12, $0x2f // '/'
+	JNE bail
+	LEAQ 1(AX), R12
+	CMPQ R12, BX
+	JCC bail
+	CMPB (SI)(R12*1), $0x3e
+	JNE bail
+	ADDQ $2, AX
+	ORL $4, R9 // alEmpty
+	MOVL $1, R12
+	RET
+
+gt:
+	INCQ AX
+	MOVL $1, R12
+	RET
+
+bailAttr:
+	LEAQ -1(R11), AX
+
+bail:
+	XORL R12, R12
+	RET
+
+// func attrFast(buf []byte, i int, attrs []attr, limit, maxName int, r *attrRun) bool
+TEXT ·attrFast(SB), NOSPLIT, $0-81
+	MOVQ buf_base+0(FP), SI
+	MOVQ buf_len+8(FP), BX
+	MOVQ i+24(FP), AX
+	MOVQ attrs_base+32(FP), DI
+	MOVQ attrs_len+40(FP), CX
+	LEAQ ·class(SB), DX
+	MOVQ r+72(FP), R12
+	MOVQ 16(R12), R8
+	MOVBLZX 32(R12), R9
+	MOVQ 24(R12), R10
+	MOVQ limit+56(FP), R12
+	MOVQ R12, X14
+	MOVQ maxName+64(FP), R12
+	MOVQ R12, X15
+	LOADCONSTS
+	CALL attrLoop<>(SB)
+	MOVB R12, ret+80(FP)
+	MOVQ r+72(FP), R12
+	MOVQ AX, 0(R12)
+	MOVQ CX, 8(R12)
+	MOVQ R8, 16(R12)
+	MOVQ R10, 24(R12)
+	MOVB R9, 32(R12)
+	RET
+
+// func tagFast(buf []byte, pos int, t *tape, def *nsRef, lim *limits) (end, how int)
+//
+// scanFast's loop over tags and character data for the plain case, from
+// the '<' at buf[pos]. See tagFast in fast.go for what it takes and where
+// it stops. The registers: SI buf, BX len(buf), AX pos, DI t, DX the class
+// table, X13 ']', X15 MaxNameLen, the LOADCONSTS vectors; the rest are
+// scratch, and the other limits and the tag being read are in the frame.
+TEXT ·tagFast(SB), NOSPLIT, $48-72
+	MOVQ buf_base+0(FP), SI
+	MOVQ buf_len+8(FP), BX
+	MOVQ pos+24(FP), AX
+	MOVQ t+32(FP), DI
+	LEAQ ·class(SB), DX
+	MOVQ lim+48(FP), R12
+	MOVLQSX 8(R12), R13
+	MOVQ R13, maxDepth-8(SP)
+	MOVLQSX 20(R12), R13
+	MOVQ R13, maxNodes-16(SP)
+	MOVLQSX 12(R12), R13
+	MOVQ R13, maxAttrs-24(SP)
+	MOVLQSX 16(R12), R13
+	MOVQ R13, X15
+	LOADCONSTS
+	MOVOU fastRB<>(SB), X13
+
+tag:
+	// AX is at a '<'.
+	LEAQ 1(AX), R11
+	CMPQ R11, BX
+	JCC bailLT
+	MOVBLZX (SI)(R11*1), R12
+	CMPB R12, $0x2f // '/'
+	JEQ endtag
+
+	// A start tag: its name from R11, as in attrLoop. Names with a ':'
+	// and non-ASCII names are left to scanFast.
+	MOVBLZX (DX)(R12*1), R12
+	ANDL $0x11, R12 // cNameStart|cColon
+	CMPL R12, $1
+	JNE bailLT
+	MOVQ R11, R12
+	LEAQ 16(R11), R13
+	CMPQ R13, BX
+	JHI tname
+	MOVOU (SI)(R11*1), X0
+	PSUBB X11, X0
+	MOVO X0, X5
+	PMINUB X12, X5
+	PCMPEQB X0, X5
+	PMOVMSKB X5, R12
+	NOTL R12
+	BSFL R12, R12
+	ADDQ R11, R12
+	JMP tnamebyte
+
+tname:
+	INCQ R12
+
+tnamebyte:
+	CMPQ R12, BX
+	JCC bailLT
+	MOVBLZX (SI)(R12*1), R13
+	MOVBLZX (DX)(R13*1), R13
+	ANDL $0x12, R13 // cName|cColon
+	CMPL R13, $2
+	JEQ tname
+	MOVQ R12, R13
+	SUBQ R11, R13 // the name's length
+	MOVQ X15, R14
+	CMPQ R13, R14
+	JGT bailLT
+	MOVQ R13, qlen-48(SP)
+
+	// Room for it: depth and node limits, and the open stack's and
+	// the tokens' capacity (growing is scanFast's).
+	MOVQ 80(DI), R13 // len(t.open)
+	CMPQ R13, maxDepth-8(SP)
+	JGE bailLT
+	CMPQ R13, 88(DI)
+	JEQ bailLT
+	MOVQ 8(DI), R13 // len(t.toks)
+	CMPQ R13, maxNodes-16(SP)
+	JGE bailLT
+	CMPQ R13, 16(DI)
+	JEQ bailLT
+	MOVQ AX, tagpos-32(SP)
+	MOVQ 32(DI), CX // len(t.attrs)
+	MOVQ CX, firstAttr-40(SP)
+	XORL R9, R9
+	MOVQ R12, AX
+	CMPB (SI)(AX*1), $0x3e // '>': no attributes
+	JNE tattrs
+	INCQ AX
+	JMP tagend
+
+tattrs:
+	// The attributes (or "/>"): attrLoop, up to min(k+MaxAttrs,
+	// MaxNodes, cap(t.attrs)), with the tape's attributes in DI.
+	MOVQ maxAttrs-24(SP), R13
+	ADDQ CX, R13
+	MOVQ maxNodes-16(SP), R14
+	CMPQ R13, R14
+	CMOVQGT R14, R13
+	MOVQ 40(DI), R14
+	CMPQ R13, R14
+	CMOVQGT R14, R13
+	MOVQ R13, X14
+	XORL R8, R8
+	XORL R10, R10
+	MOVQ 24(DI), DI
+	CALL attrLoop<>(SB)
+	MOVQ t+32(FP), DI
+	TESTL R12, R12
+	JEQ bailTag
+
+tagend:
+	// AX is past the tag, CX the attribute count, R9 its flags. A
+	// default namespace declaration is applied here unless its value is
+	// empty or as long as a reserved namespace (finishStartTag's), and
+	// it needs a slot on t.ns unless the element is empty.
+	TESTL $1, R9
+	JEQ tcommit
+	MOVQ R10, R12
+	SHLQ $5, R12
+	ADDQ 24(DI), R12 // &t.attrs[xmlnsAt]
+	MOVL 8(R12), R13
+	SUBL 4(R12), R13 // the value's length
+	JEQ bailTag
+	CMPL R13, $36 // len(nsXML)
+	JEQ bailTag
+	CMPL R13, $29 // len(nsXMLNS)
+	JEQ bailTag
+	TESTL $4, R9
+	JNE tcommit
+	MOVQ 56(DI), R14
+	CMPQ R14, 64(DI)
+	JEQ bailTag
+
+tcommit:
+	// Nothing fails from here. The element's token: t.toks[cur] =
+	// tok{start, end, inner, next, attr, nattr, qlen, kind: tkElem, ns}.
+	MOVQ CX, 32(DI)
+	MOVQ 8(DI), R14 // cur
+	LEAQ (R14)(R14*4), R11
+	SHLQ $3, R11
+	ADDQ 0(DI), R11 // &t.toks[cur]
+	MOVQ tagpos-32(SP), R8
+	MOVL R8, 0(R11)
+	MOVL AX, 8(R11)
+	MOVQ firstAttr-40(SP), R8
+	MOVL R8, 16(R11)
+	SUBQ R8, CX
+	MOVW CX, 20(R11)
+	MOVQ qlen-48(SP), R8
+	MOVW R8, 22(R11)
+	MOVL $0x00010000, 24(R11) // plen 0, kind tkElem, flags 0
+	LEAQ 1(R14), R8
+	MOVQ R8, 8(DI)
+	MOVL $0, 4(R11)
+	MOVL $0, 12(R11)
+	TESTL $4, R9
+	JEQ tns
+	MOVL AX, 4(R11) // empty: end, and next past itself
+	MOVL R8, 12(R11)
+
+tns:
+	MOVQ def+40(FP), R8
+	TESTL $1, R9
+	JNE txmlns
+
+	// The default namespace in scope.
+	MOVQ 0(R8), R13
+	MOVQ R13, 28(R11)
+	MOVL 8(R8), R13
+	MOVL R13, 36(R11)
+	TESTL $4, R9
+	JNE tclosed
+	MOVQ 80(DI), R13 // push openElt{cur, len(t.ns), *def}
+	LEAQ (R13)(R13*4), R10
+	SHLQ $2, R10
+	ADDQ 72(DI), R10
+	MOVL R14, 0(R10)
+	MOVQ 56(DI), CX
+	MOVL CX, 4(R10)
+	MOVQ 0(R8), CX
+	MOVQ CX, 8(R10)
+	MOVL 8(R8), CX
+	MOVL CX, 16(R10)
+	INCQ R13
+	MOVQ R13, 80(DI)
+	JMP text
+
+txmlns:
+	// Its own: uri = nsRef{a.vstart, length, srcItem}, and a.decl = 1.
+	MOVB $1, 17(R12)
+	MOVL 4(R12), CX
+	MOVL CX, 28(R11)
+	MOVL R13, 32(R11)
+	MOVL $1, 36(R11)
+	TESTL $4, R9
+	JNE tclosed
+	MOVQ 80(DI), R10 // push openElt{cur, len(t.ns), *def}
+	LEAQ (R10)(R10*4), R11
+	SHLQ $2, R11
+	ADDQ 72(DI), R11
+	MOVL R14, 0(R11)
+	MOVQ 56(DI), CX
+	MOVL CX, 4(R11)
+	MOVQ 0(R8), R14
+	MOVQ R14, 8(R11)
+	MOVL 8(R8), R14
+	MOVL R14, 16(R11)
+	INCQ R10
+	MOVQ R10, 80(DI)
+	LEAQ (CX)(CX*4), R11 // t.ns[len] = nsDecl{isDef: true, uri}
+	SHLQ $2, R11
+	ADDQ 48(DI), R11
+	MOVQ $0x0001000000000000, R14
+	MOVQ R14, 0(R11)
+	MOVL 4(R12), R14
+	MOVL R14, 8(R11)
+	MOVL R13, 12(R11)
+	MOVL $1, 16(R11)
+	INCQ CX
+	MOVQ CX, 56(DI)
+	MOVL 4(R12), R14 // *def = uri
+	MOVL R14, 0(R8)
+	MOVL R13, 4(R8)
+	MOVL $1, 8(R8)
+	JMP text
+
+tclosed:
+	// An empty element: the item ends with it if it is the outermost.
+	CMPQ 80(DI), $0
+	JEQ done
+	JMP text
+
+endtag:
+	// An end tag: it must name the innermost open element, with '>'
+	// straight after the name (spaces before it are scanFast's).
+	MOVQ 80(DI), R12 // len(t.open)
+	TESTQ R12, R12
+	JEQ bailLT
+	DECQ R12
+	LEAQ (R12)(R12*4), R13
+	SHLQ $2, R13
+	ADDQ 72(DI), R13 // &t.open[len-1]
+	MOVL 0(R13), R14
+	LEAQ (R14)(R14*4), R14
+	SHLQ $3, R14
+	ADDQ 0(DI), R14 // its token
+	MOVWLZX 22(R14), R8 // qlen
+	MOVL 0(R14), R9
+	INCQ R9 // the start tag's name
+	LEAQ 2(AX), R10 // this one's
+	LEAQ (R10)(R8*1), R11
+	CMPQ R11, BX
+	JCC bailLT
+	CMPB (SI)(R11*1), $0x3e
+	JNE bailLT
+	CMPQ R8, $8
+	JCS eshort
+
+eword:
+	// Eight bytes at a time, the last eight overlapping.
+	CMPQ R8, $8
+	JLS elast
+	MOVQ (SI)(R9*1), CX
+	CMPQ CX, (SI)(R10*1)
+	JNE bailLT
+	ADDQ $8, R9
+	ADDQ $8, R10
+	SUBQ $8, R8
+	JMP eword
+
+elast:
+	LEAQ -8(R9)(R8*1), R9
+	LEAQ -8(R10)(R8*1), R10
+	MOVQ (SI)(R9*1), CX
+	CMPQ CX, (SI)(R10*1)
+	JNE bailLT
+	JMP ematch
+
+eshort:
+	// Under eight bytes: one word from each, the bytes past the name
+	// shifted out. The start tag's name is before this one's, so eight
+	// bytes from this one's in buf means eight from both.
+	LEAQ 8(R10), CX
+	CMPQ CX, BX
+	JHI bailLT
+	MOVQ (SI)(R9*1), R9
+	XORQ (SI)(R10*1), R9
+	MOVL $64, CX
+	SHLL $3, R8
+	SUBL R8, CX
+	SHLQ CX, R9
+	TESTQ R9, R9
+	JNE bailLT
+
+ematch:
+	// Close it: pop t.open, t.ns back to its length, *def back to the
+	// namespace outside it, and the token's end and next.
+	LEAQ 1(R11), AX
+	MOVQ R12, 80(DI)
+	MOVL 4(R13), R8
+	MOVQ R8, 56(DI)
+	MOVQ def+40(FP), R8
+	MOVQ 8(R13), R9
+	MOVQ R9, 0(R8)
+	MOVL 16(R13), R9
+	MOVL R9, 8(R8)
+	MOVL AX, 4(R14)
+	MOVQ 8(DI), R9
+	MOVL R9, 12(R14)
+	TESTQ R12, R12
+	JEQ done
+
+text:
+	// Character data from AX to the next '<': plain ASCII, TAB and LF
+	// (fWS), sixteen bytes at a time while a block fits. Anything else
+	// is scanFast's, from the start of the text.
+	CMPQ AX, BX
+	JCC bailText
+	CMPB (SI)(AX*1), $0x3c
+	JEQ tag
+	XORL R9, R9
+	MOVQ AX, R13
+
+tblock:
+	LEAQ 16(R13), R14
+	CMPQ R14, BX
+	JHI bailText
+	MOVOU (SI)(R13*1), X0
+	MOVO X1, X5
+	PCMPGTB X0, X5
+	MOVO X0, X6
+	PCMPEQB X2, X6
+	MOVO X0, X7
+	PCMPEQB X3, X7
+	PCMPEQB X13, X0
+	POR X6, X5
+	POR X7, X5
+	POR X0, X5
+	PMOVMSKB X5, R14
+	TESTL R14, R14
+	JNE tstop
+	ADDQ $16, R13
+	JMP tblock
+
+tstop:
+	BSFL R14, R14
+	ADDQ R14, R13
+	MOVBLZX (SI)(R13*1), R14
+	CMPB R14, $0x3c
+	JEQ ttok
+	CMPB R14, $0x0a
+	JEQ tws
+	CMPB R14, $0x09
+	JNE bailText
+
+tws:
+	ORL $4, R9 // fWS
+	INCQ R13
+	JMP tblock
+
+ttok:
+	// t.toks[k] = tok{start, end, next: k+1, kind: tkText, flags}.
+	MOVQ 8(DI), R14
+	CMPQ R14, maxNodes-16(SP)
+	JGE bailText
+	CMPQ R14, 16(DI)
+	JEQ bailText
+	LEAQ (R14)(R14*4), R11
+	SHLQ $3, R11
+	ADDQ 0(DI), R11
+	MOVL AX, 0(R11)
+	MOVL R13, 4(R11)
+	MOVL $0, 8(R11)
+	INCQ R14
+	MOVL R14, 12(R11)
+	MOVOU X10, 16(R11)
+	MOVQ $0, 32(R11)
+	MOVB $2, 26(R11)
+	MOVB R9, 27(R11)
+	MOVQ R14, 8(DI)
+	MOVQ R13, AX
+	JMP tag
+
+done:
+	MOVQ AX, end+56(FP)
+	MOVQ $2, how+64(FP)
+	RET
+
+bailText:
+	MOVQ AX, end+56(FP)
+	MOVQ $1, how+64(FP)
+	RET
+
+bailTag:
+	MOVQ tagpos-32(SP), AX
+
+bailLT:
+	MOVQ AX, end+56(FP)
+	MOVQ $0, how+64(FP)
+	RET
+
+DATA fastCtl<>+0(SB)/8, $0x2020202020202020
+DATA fastCtl<>+8(SB)/8, $0x2020202020202020
+GLOBL fastCtl<>(SB), RODATA|NOPTR, $16
+
+DATA fastAmp<>+0(SB)/8, $0x2626262626262626
+DATA fastAmp<>+8(SB)/8, $0x2626262626262626
+GLOBL fastAmp<>(SB), RODATA|NOPTR, $16
+
+DATA fastLT<>+0(SB)/8, $0x3c3c3c3c3c3c3c3c
+DATA fastLT<>+8(SB)/8, $0x3c3c3c3c3c3c3c3c
+GLOBL fastLT<>(SB), RODATA|NOPTR, $16
+
+DATA fastSQ<>+0(SB)/8, $0x2727272727272727
+DATA fastSQ<>+8(SB)/8, $0x2727272727272727
+GLOBL fastSQ<>(SB), RODATA|NOPTR, $16
+
+DATA fastDQ<>+0(SB)/8, $0x2222222222222222
+DATA fastDQ<>+8(SB)/8, $0x2222222222222222
+GLOBL fastDQ<>(SB), RODATA|NOPTR, $16
+
+DATA fastRB<>+0(SB)/8, $0x5d5d5d5d5d5d5d5d
+DATA fastRB<>+8(SB)/8, $0x5d5d5d5d5d5d5d5d
+GLOBL fastRB<>(SB), RODATA|NOPTR, $16
+
+DATA fastLowA<>+0(SB)/8, $0x6161616161616161
+DATA fastLowA<>+8(SB)/8, $0x6161616161616161
+GLOBL fastLowA<>(SB), RODATA|NOPTR, $16
+
+DATA fastLow25<>+0(SB)/8, $0x1919191919191919
+DATA fastLow25<>+8(SB)/8, $0x1919191919191919
+GLOBL fastLow25<>(SB), RODATA|NOPTR, $16
