@@ -22,6 +22,247 @@
 	MOVOU fastLowA<>(SB), X11; \
 	MOVOU fastLow25<>(SB), X12
 
+// utf8Skip<> goes over well-formed UTF-8 XML characters: from R13, at a
+// byte >= 0x80 in SI[0:BX], it advances R13 past each character it takes
+// and stops at an ASCII byte, at the end of buf, or at a byte that starts
+// no character it takes (the caller bails if (SI)(R13*1) >= 0x80 there).
+// It takes what utf8SkipGo takes: every character from U+0080 that XML
+// allows. R14 is scratch.
+TEXT utf8Skip<>(SB), NOSPLIT, $0-0
+uloop:
+	CMPQ R13, BX
+	JCC uout
+	MOVBLZX (SI)(R13*1), R14
+	CMPL R14, $0xe0
+	JCC ulong
+	CMPL R14, $0xc2
+	JCS uout // ASCII, a continuation byte, C0 or C1
+	LEAQ 1(R13), R14
+	CMPQ R14, BX
+	JCC uout
+	MOVBLZX 1(SI)(R13*1), R14
+	ANDL $0xc0, R14
+	CMPL R14, $0x80
+	JNE uout
+	ADDQ $2, R13
+	JMP uloop
+
+ulong:
+	// Three bytes, E0 A0-BF, E1-EC 80-BF, ED 80-9F (no surrogates),
+	// EE-EF 80-BF, then a continuation byte; not U+FFFE or U+FFFF.
+	CMPL R14, $0xf0
+	JCC ufour
+	LEAQ 2(R13), R14
+	CMPQ R14, BX
+	JCC uout
+	MOVBLZX 1(SI)(R13*1), R14
+	ANDL $0xc0, R14
+	CMPL R14, $0x80
+	JNE uout
+	MOVBLZX 2(SI)(R13*1), R14
+	ANDL $0xc0, R14
+	CMPL R14, $0x80
+	JNE uout
+	MOVBLZX (SI)(R13*1), R14
+	SHLL $8, R14
+	MOVB 1(SI)(R13*1), R14 // lead<<8 | second
+	CMPL R14, $0xe0a0
+	JCS uout
+	CMPL R14, $0xeda0
+	JCS u3
+	CMPL R14, $0xedbf
+	JLS uout
+	CMPL R14, $0xefbf
+	JNE u3
+	CMPB 2(SI)(R13*1), $0xbe
+	JCC uout
+
+u3:
+	ADDQ $3, R13
+	JMP uloop
+
+ufour:
+	// F0 90-BF, F1-F3 80-BF, F4 80-8F, then two continuation bytes.
+	CMPL R14, $0xf4
+	JHI uout
+	LEAQ 3(R13), R14
+	CMPQ R14, BX
+	JCC uout
+	MOVBLZX (SI)(R13*1), R14
+	SHLL $8, R14
+	MOVB 1(SI)(R13*1), R14
+	CMPL R14, $0xf090
+	JCS uout
+	CMPL R14, $0xf48f
+	JHI uout
+	ANDL $0xc0, R14
+	CMPL R14, $0x80
+	JNE uout
+	MOVBLZX 2(SI)(R13*1), R14
+	ANDL $0xc0, R14
+	CMPL R14, $0x80
+	JNE uout
+	MOVBLZX 3(SI)(R13*1), R14
+	ANDL $0xc0, R14
+	CMPL R14, $0x80
+	JNE uout
+	ADDQ $4, R13
+	JMP uloop
+
+uout:
+	RET
+
+// refSkip<> goes over a reference: from R13, at an '&' in SI[0:BX], it
+// moves R13 past the ';' of a reference checkRef takes (refOK), when the
+// five bytes after the '&' are in buf, and sets R14 to 1; otherwise it
+// leaves R13 at the '&' and sets R14 to 0. R11 and R12 are saved around
+// the numeric case.
+TEXT refSkip<>(SB), NOSPLIT, $0-0
+	LEAQ 6(R13), R14
+	CMPQ R14, BX
+	JHI rout
+	MOVL 1(SI)(R13*1), R14
+	CMPL R14, $0x3b706d61 // "amp;"
+	JEQ r5
+	CMPL R14, $0x746f7571 // "quot"
+	JEQ r6
+	CMPL R14, $0x736f7061 // "apos"
+	JEQ r6
+	ANDL $0xffffff, R14
+	CMPL R14, $0x3b746c // "lt;"
+	JEQ r4
+	CMPL R14, $0x3b7467 // "gt;"
+	JEQ r4
+	ANDL $0xff, R14
+	CMPL R14, $0x23 // '#'
+	JEQ rnum
+
+rout:
+	XORL R14, R14
+	RET
+
+r4:
+	ADDQ $4, R13
+	MOVL $1, R14
+	RET
+
+r5:
+	ADDQ $5, R13
+	MOVL $1, R14
+	RET
+
+r6:
+	CMPB 5(SI)(R13*1), $0x3b
+	JNE rout
+	ADDQ $6, R13
+	MOVL $1, R14
+	RET
+
+rnum:
+	// A character reference: R11 the digit, R12 the value so far. As in
+	// checkRef: at least one digit, the value at most 0x10FFFF and the
+	// reference under maxRefLen (12) bytes at every digit, and the value
+	// an XML character.
+	PUSHQ R11
+	PUSHQ R12
+	LEAQ 2(R13), R11
+	XORL R12, R12
+	CMPB (SI)(R11*1), $0x78 // 'x'
+	JEQ rhex
+	CMPB (SI)(R11*1), $0x3b
+	JEQ rfail
+
+rdec:
+	CMPQ R11, BX
+	JCC rfail
+	MOVBLZX (SI)(R11*1), R14
+	CMPL R14, $0x3b
+	JEQ rchar
+	SUBL $0x30, R14
+	CMPL R14, $9
+	JHI rfail
+	LEAL (R12)(R12*4), R12
+	ADDL R12, R12
+	ADDL R14, R12
+	CMPL R12, $0x10ffff
+	JHI rfail
+	MOVQ R11, R14
+	SUBQ R13, R14
+	CMPQ R14, $12
+	JCC rfail
+	INCQ R11
+	JMP rdec
+
+rhex:
+	INCQ R11
+	CMPQ R11, BX
+	JCC rfail
+	CMPB (SI)(R11*1), $0x3b
+	JEQ rfail
+
+rhexd:
+	CMPQ R11, BX
+	JCC rfail
+	MOVBLZX (SI)(R11*1), R14
+	CMPL R14, $0x3b
+	JEQ rchar
+	SUBL $0x30, R14
+	CMPL R14, $9
+	JLS rhexv
+	MOVBLZX (SI)(R11*1), R14
+	ORL $0x20, R14
+	SUBL $0x61, R14 // 'a'-'f', either case
+	CMPL R14, $5
+	JHI rfail
+	ADDL $10, R14
+
+rhexv:
+	SHLL $4, R12
+	ADDL R14, R12
+	CMPL R12, $0x10ffff
+	JHI rfail
+	MOVQ R11, R14
+	SUBQ R13, R14
+	CMPQ R14, $12
+	JCC rfail
+	INCQ R11
+	JMP rhexd
+
+rchar:
+	// isXMLChar(R12).
+	CMPL R12, $0x20
+	JCC rge20
+	CMPL R12, $0x9
+	JEQ rok
+	CMPL R12, $0xa
+	JEQ rok
+	CMPL R12, $0xd
+	JEQ rok
+	JMP rfail
+
+rge20:
+	CMPL R12, $0xd800
+	JCS rok
+	CMPL R12, $0xe000
+	JCS rfail
+	CMPL R12, $0xfffe
+	JCS rok
+	CMPL R12, $0x10000
+	JCS rfail
+
+rok:
+	LEAQ 1(R11), R13
+	MOVL $1, R14
+	JMP rpop
+
+rfail:
+	XORL R14, R14
+
+rpop:
+	POPQ R12
+	POPQ R11
+	RET
+
 // attrLoop is attrFastGo's loop with its own register convention:
 //	in:  SI buf, BX len(buf), AX i, CX k (attributes on the tape), DI the
 //	     tape's attributes, DX the class table, R8 the duplicate filter,
@@ -30,6 +271,9 @@
 //	out: R12 1 if it reached the tag's end (AX past it), 0 if not (AX the
 //	     white space before the attribute it left); CX, R8, R9 and R10
 //	     updated. R11, R13, R14, X0 and X4-X7 are scratch.
+// Values may hold non-ASCII characters (utf8Skip), references (refSkip;
+// the attribute's fRefs) and TAB and LF (fWS): R9's bits 8-15 hold the
+// current attribute's flags.
 // From the name on, AX holds the filter bit and bailAttr sets it back.
 TEXT attrLoop<>(SB), NOSPLIT, $0-0
 next:
@@ -138,7 +382,40 @@ found:
 	ADDQ R14, R13 // ve
 	MOVBLZX (SI)(R13*1), R14
 	CMPB R14, -1(SI)(R12*1) // the quote that opened it?
-	JNE bailAttr
+	JEQ vend
+	CMPL R14, $0x26 // '&'
+	JEQ vref
+	CMPL R14, $0x0a
+	JEQ vws
+	CMPL R14, $0x09
+	JEQ vws
+	CMPL R14, $0x80
+	JCS bailAttr
+	CALL utf8Skip<>(SB) // non-ASCII: on to the next ASCII byte
+	CMPQ R13, BX
+	JCC bailAttr
+	CMPB (SI)(R13*1), $0x80
+	JCC bailAttr
+
+vmore:
+	LEAQ 16(R13), R14
+	CMPQ R14, BX
+	JLS value
+	JMP bailAttr
+
+vref:
+	CALL refSkip<>(SB)
+	TESTL R14, R14
+	JEQ bailAttr
+	ORL $0x100, R9 // fRefs, for this attribute
+	JMP vmore
+
+vws:
+	ORL $0x400, R9 // fWS, for this attribute
+	INCQ R13
+	JMP vmore
+
+vend:
 
 	// The attribute: attrs[k] = attr{start, vstart, vend, qlen}.
 	BTSQ AX, R8
@@ -149,6 +426,10 @@ found:
 	MOVL R12, 4(R14)
 	MOVL R13, 8(R14)
 	MOVOU X10, 16(R14)
+	MOVL R9, AX
+	SHRL $8, AX
+	MOVB AX, 16(R14) // flags (fRefs, fWS)
+	ANDL $0xff, R9
 	LEAQ -2(R12), R12
 	SUBQ R11, R12
 	MOVL R12, 12(R14) // qlen, and plen 0
@@ -338,13 +619,16 @@ tattrs:
 tagend:
 	// AX is past the tag, CX the attribute count, R9 its flags. A
 	// default namespace declaration is applied here unless its value is
-	// empty or as long as a reserved namespace (finishStartTag's), and
-	// it needs a slot on t.ns unless the element is empty.
+	// empty, needs decoding, or is as long as a reserved namespace
+	// (plainDefaultNS: those are finishStartTag's), and it needs a slot
+	// on t.ns unless the element is empty.
 	TESTL $1, R9
 	JEQ tcommit
 	MOVQ R10, R12
 	SHLQ $5, R12
 	ADDQ 24(DI), R12 // &t.attrs[xmlnsAt]
+	CMPB 16(R12), $0 // its flags: a value to decode is finishStartTag's
+	JNE bailTag
 	MOVL 8(R12), R13
 	SUBL 4(R12), R13 // the value's length
 	JEQ bailTag
@@ -539,8 +823,9 @@ ematch:
 
 text:
 	// Character data from AX to the next '<': plain ASCII, TAB and LF
-	// (fWS), sixteen bytes at a time while a block fits. Anything else
-	// is scanFast's, from the start of the text.
+	// (fWS), references (fRefs) and non-ASCII characters, sixteen bytes
+	// at a time while a block fits. Anything else (CR, ']', what is cut
+	// by the end of buf) is scanFast's, from the start of the text.
 	CMPQ AX, BX
 	JCC bailText
 	CMPB (SI)(AX*1), $0x3c
@@ -578,11 +863,28 @@ tstop:
 	CMPB R14, $0x0a
 	JEQ tws
 	CMPB R14, $0x09
-	JNE bailText
+	JEQ tws
+	CMPB R14, $0x26 // '&'
+	JEQ tref
+	CMPL R14, $0x80
+	JCS bailText
+	CALL utf8Skip<>(SB) // non-ASCII: on to the next ASCII byte
+	CMPQ R13, BX
+	JCC bailText
+	CMPB (SI)(R13*1), $0x80
+	JCC bailText
+	JMP tblock
 
 tws:
 	ORL $4, R9 // fWS
 	INCQ R13
+	JMP tblock
+
+tref:
+	CALL refSkip<>(SB)
+	TESTL R14, R14
+	JEQ bailText
+	ORL $1, R9 // fRefs
 	JMP tblock
 
 ttok:
