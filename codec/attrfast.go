@@ -17,16 +17,18 @@ type attrRun struct {
 
 // attrFastGo is attrFast in portable Go, and its specification (the tests
 // hold the assembly to its answers): it appends the attributes of a start
-// tag from buf[i], just past the name, while each is the plain case, one
-// space, an unprefixed ASCII name, '=', a quoted value that starts at
-// least sixteen bytes before the end of buf and is looked through sixteen
-// bytes at a time, and not a possible repeat by attrList's filter. The
-// value may hold plain ASCII (see plainRun), TAB and LF (fWS), references
-// checkRef takes (fRefs) and the non-ASCII characters utf8SkipGo takes. It reports whether it reached
-// the tag's end ('>' or "/>"); otherwise r says where attrList takes over.
-// Tape slots are written from attrs[len(attrs)] up to limit, which is at
-// most cap(attrs); maxName bounds a name's length. The filter, flags and
-// xmlnsAt in r are the tag's so far, and are updated in place.
+// tag from buf[i], just past the name, while each is the plain case: one
+// space; an ASCII name without a prefix, or with "xml:" (the attribute
+// gets the XML namespace, the tag tagPrefixed); '='; a quoted value that
+// starts at least sixteen bytes before the end of buf, looked through
+// sixteen bytes at a time, holding plain ASCII (see plainRun), TAB and LF
+// (fWS), references checkRef takes (fRefs) and the non-ASCII characters
+// utf8SkipGo takes; and no possible repeat by attrList's filter. It
+// reports whether it reached the tag's end ('>' or "/>"); otherwise r
+// says where attrList takes over. Tape slots are written from
+// attrs[len(attrs)] up to limit, which is at most cap(attrs); maxName
+// bounds a name's length. The filter, flags and xmlnsAt in r are the
+// tag's so far, and are updated in place.
 func attrFastGo(buf []byte, i int, attrs []attr, limit, maxName int, r *attrRun) bool {
 	k := len(attrs)
 	attrs = attrs[:cap(attrs)]
@@ -52,6 +54,18 @@ func attrFastGo(buf []byte, i int, attrs []attr, limit, maxName int, r *attrRun)
 		for e < len(buf) && class[buf[e]]&(cName|cColon) == cName {
 			e++
 		}
+		plen := 0
+		if e < len(buf) && buf[e] == ':' && string(buf[as:e]) == "xml" {
+			// xml:lang and the like: the xml prefix needs no declaration
+			// and is only ever bound to the XML namespace.
+			plen, e = 3, e+1
+			if e >= len(buf) || class[buf[e]]&(cName|cColon) != cName {
+				break
+			}
+			for e < len(buf) && class[buf[e]]&(cName|cColon) == cName {
+				e++
+			}
+		}
 		if e >= len(buf) || buf[e] != '=' {
 			break
 		}
@@ -74,6 +88,10 @@ func attrFastGo(buf []byte, i int, attrs []attr, limit, maxName int, r *attrRun)
 		}
 		r.bloom |= bit
 		attrs[k] = attr{start: uint32(as), vstart: uint32(vs), vend: uint32(ve), qlen: uint16(ql), flags: fl}
+		if plen != 0 {
+			attrs[k].plen, attrs[k].ns = uint16(plen), nsRef{n: uint32(len(nsXML)), src: srcXML}
+			r.flags |= tagPrefixed
+		}
 		if ql == 5 && string(buf[as:e]) == "xmlns" {
 			r.flags |= tagXmlns
 			r.xmlnsAt = k

@@ -46,6 +46,7 @@ func TestAttrFastMatchesGo(t *testing.T) {
 		`  a='1'> b ='2' c= '3'>` + "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
 		` _a.b-c9='0123456789abcdef0123456789abcdef012345' Z='' y=''/>` + "0123456789abcdef",
 		` a='x &amp; y &lt;&gt;&quot;&apos; &#65;&#x41;&#X41;&#0;&#xD800;&#1114112;&#x10FFFF;&#;&#x;&#00000000065;&unknown;&amp' b='tab	lf` + "\n" + `cr` + "\r" + `end'/>0123456789abcdef`,
+		` xml:lang='en' xml:base="x" xmlx:a='1' xml:='2' xml:a:b='3' xml::c='4' XML:d='5' xml:lang='6' x:y='7'/>0123456789abcdef`,
 		" n='\u041f\u0440\u0438\u0432\u0435\u0442 \u043c\u0438\u0440' c=\"\u7530\u4e2d \U0001F600 \u00e9t\u00e9\" e='\u0800\ud7ff\ufffd\uffff\U0010FFFF'/>" + "0123456789abcdef",
 	}
 	special := []byte{0, '\t', '\n', ' ', '"', '&', '\'', '/', ':', '<', '=', '>', 'x', 0x7f, 0x80, 0x8f, 0x90, 0xbf, 0xc1, 0xc3,

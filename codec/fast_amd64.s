@@ -273,7 +273,7 @@ rpop:
 //	     updated. R11, R13, R14, X0 and X4-X7 are scratch.
 // Values may hold non-ASCII characters (utf8Skip), references (refSkip;
 // the attribute's fRefs) and TAB and LF (fWS): R9's bits 8-15 hold the
-// current attribute's flags.
+// current attribute's flags, and bit 16 marks an "xml:" name.
 // From the name on, AX holds the filter bit and bailAttr sets it back.
 TEXT attrLoop<>(SB), NOSPLIT, $0-0
 next:
@@ -321,7 +321,9 @@ namebyte:
 	CMPL R13, $2
 	JEQ name
 	CMPB (SI)(R12*1), $0x3d // '='
-	JNE bail
+	JNE xmlprefix
+
+named:
 	MOVQ R12, R13
 	SUBQ R11, R13 // the name's length
 	MOVQ X15, R14
@@ -429,10 +431,18 @@ vend:
 	MOVL R9, AX
 	SHRL $8, AX
 	MOVB AX, 16(R14) // flags (fRefs, fWS)
-	ANDL $0xff, R9
 	LEAQ -2(R12), R12
 	SUBQ R11, R12
 	MOVL R12, 12(R14) // qlen, and plen 0
+	TESTL $0x10000, R9
+	JEQ unprefixed
+	MOVW $3, 14(R14) // "xml:": plen 3, ns nsRef{n: len(nsXML), src: srcXML}
+	MOVL $36, 24(R14)
+	MOVB $3, 28(R14)
+	ORL $2, R9 // tagPrefixed
+
+unprefixed:
+	ANDL $0xff, R9
 	CMPQ R12, $5
 	JNE appended
 	CMPL (SI)(R11*1), $0x6e6c6d78 // "xmln"
@@ -446,6 +456,32 @@ appended:
 	INCQ CX
 	LEAQ 1(R13), AX
 	JMP next
+
+xmlprefix:
+	// "xml:" and a local name (xml:lang): the one prefix bound without a
+	// declaration, and only ever to the XML namespace (lookupPrefix).
+	// R9's bit 16 marks it for the commit. Any other colon is attrList's.
+	CMPB (SI)(R12*1), $0x3a // ':'
+	JNE bail
+	MOVQ R12, R13
+	SUBQ R11, R13
+	CMPQ R13, $3
+	JNE bail
+	MOVWLZX (SI)(R11*1), R13
+	CMPL R13, $0x6d78 // "xm"
+	JNE bail
+	CMPB 2(SI)(R11*1), $0x6c // 'l'
+	JNE bail
+	INCQ R12
+	CMPQ R12, BX
+	JCC bail
+	MOVBLZX (SI)(R12*1), R13
+	MOVBLZX (DX)(R13*1), R13
+	ANDL $0x12, R13 // cName|cColon
+	CMPL R13, $2
+	JNE bail
+	ORL $0x10000, R9
+	JMP name
 
 notspace:
 	CMPB R12, $0x3e // '>'

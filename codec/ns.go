@@ -175,6 +175,11 @@ func (d *Decoder) lookupDefault() nsRef {
 }
 
 func (d *Decoder) lookupPrefix(buf, prefix []byte) (nsRef, bool) {
+	if string(prefix) == "xml" {
+		// Bound by definition, and any declaration of it must bind the
+		// same namespace (finishStartTag): no need to look.
+		return nsRef{n: uint32(len(nsXML)), src: srcXML}, true
+	}
 	t := d.tp
 	for i := len(t.ns) - 1; i >= 0; i-- {
 		e := &t.ns[i]
@@ -187,9 +192,6 @@ func (d *Decoder) lookupPrefix(buf, prefix []byte) (nsRef, bool) {
 		if !e.isDef && bytes.Equal(d.hdr.buf[e.poff:e.poff+uint32(e.plen)], prefix) {
 			return e.uri, true
 		}
-	}
-	if string(prefix) == "xml" {
-		return nsRef{n: uint32(len(nsXML)), src: srcXML}, true
 	}
 	return nsRef{}, false
 }
