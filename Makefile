@@ -29,6 +29,9 @@ test: lint unit race fuzz-short interop
 # under `interop`, apart from unit and race tests (STYLE.md habit 7).
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /internal/interop)
+	@# The codec's portable fast path (no assembly), on a GOARCH this
+	@# machine runs without emulation.
+	GOARCH=386 $(GO) test -count=1 ./codec/
 
 # Debian's slixmpp, for Debian's python3 (/usr/bin/python3), which is what
 # the interop tests run. sudo only when not root (CI on a fresh machine).

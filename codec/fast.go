@@ -25,6 +25,14 @@ import (
 // character where it stopped, so that it is not scanned twice. Errors,
 // their conditions and offsets, and resumption across reads are therefore
 // all the state machine's.
+//
+// On amd64 the plain case goes one level further down, into assembly
+// (tagFast and attrFast, fast_amd64.s): tags with plain names, attributes
+// and character data, straight onto the tape with every value in a
+// register. It hands back to scanFast's own loop, below, at the first
+// thing outside that case, before changing anything for it; that loop is
+// the whole fast path elsewhere. The Go loop, the assembly and the state
+// machine build the same tape, which the tests and FuzzFastPath compare.
 
 // scanFast goes on with an element item from a '<' at buf[pos], where scan
 // is in state stLT. It returns true when the item is complete (d.itemEnd
@@ -37,7 +45,8 @@ import (
 // attrList, a loop with little state of its own, and the only other call on
 // the common path is plainRun (SSE2), which skips a text run sixteen bytes
 // at a time. Calls are otherwise left to what is rare (growing the tape,
-// references, non-ASCII text, prefixes).
+// references, non-ASCII text, prefixes). (That cost is why the plain case
+// is tagFast's on amd64.)
 func (d *Decoder) scanFast(buf []byte, pos int) (bool, error) {
 	t := d.tp
 	n := len(buf)

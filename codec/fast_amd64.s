@@ -263,11 +263,19 @@ rpop:
 	POPQ R11
 	RET
 
+// With AVX2 (useAVX2), the same constants in all 32 bytes of Y1-Y3 (the
+// low halves stay what LOADCONSTS set).
+#define LOADCONSTS32 \
+	VPBROADCASTB fastCtl<>(SB), Y1; \
+	VPBROADCASTB fastAmp<>(SB), Y2; \
+	VPBROADCASTB fastLT<>(SB), Y3
+
 // attrLoop is attrFastGo's loop with its own register convention:
 //	in:  SI buf, BX len(buf), AX i, CX k (attributes on the tape), DI the
 //	     tape's attributes, DX the class table, R8 the duplicate filter,
 //	     R9 flags, R10 xmlnsAt, X14 the attribute limit, X15 the name
-//	     length limit, and the LOADCONSTS vectors;
+//	     length limit, and the LOADCONSTS vectors (and LOADCONSTS32's
+//	     with useAVX2);
 //	out: R12 1 if it reached the tag's end (AX past it), 0 if not (AX the
 //	     white space before the attribute it left); CX, R8, R9 and R10
 //	     updated. R11, R13, R14, X0 and X4-X7 are scratch.
@@ -357,6 +365,10 @@ named:
 
 quoted:
 	MOVQ R12, R13
+	CMPB ·useAVX2(SB), $0
+	JEQ value
+	VPBROADCASTB -1(SI)(R12*1), Y4
+	JMP vnext
 
 value:
 	MOVOU (SI)(R13*1), X0
@@ -399,6 +411,32 @@ found:
 	CMPB (SI)(R13*1), $0x80
 	JCC bailAttr
 
+vnext:
+	// Thirty-two bytes at a time with AVX2 while a block fits, then
+	// sixteen: the same stops and the same end as sixteen alone.
+	CMPB ·useAVX2(SB), $0
+	JEQ vmore
+	LEAQ 32(R13), R14
+	CMPQ R14, BX
+	JHI vmore
+
+value32:
+	VMOVDQU (SI)(R13*1), Y0
+	VPCMPGTB Y0, Y1, Y5
+	VPCMPEQB Y0, Y2, Y6
+	VPCMPEQB Y0, Y3, Y7
+	VPCMPEQB Y0, Y4, Y0
+	VPOR Y6, Y5, Y5
+	VPOR Y7, Y5, Y5
+	VPOR Y0, Y5, Y5
+	VPMOVMSKB Y5, R14
+	TESTL R14, R14
+	JNE found
+	ADDQ $32, R13
+	LEAQ 32(R13), R14
+	CMPQ R14, BX
+	JLS value32
+
 vmore:
 	LEAQ 16(R13), R14
 	CMPQ R14, BX
@@ -410,12 +448,12 @@ vref:
 	TESTL R14, R14
 	JEQ bailAttr
 	ORL $0x100, R9 // fRefs, for this attribute
-	JMP vmore
+	JMP vnext
 
 vws:
 	ORL $0x400, R9 // fWS, for this attribute
 	INCQ R13
-	JMP vmore
+	JMP vnext
 
 vend:
 
@@ -442,15 +480,18 @@ vend:
 	ORL $2, R9 // tagPrefixed
 
 unprefixed:
+	// A default namespace declaration: "xmlns=" in the six bytes from
+	// the name (eight are in buf: the value's block is). Without a
+	// branch, which attribute lengths would make unpredictable.
 	ANDL $0xff, R9
-	CMPQ R12, $5
-	JNE appended
-	CMPL (SI)(R11*1), $0x6e6c6d78 // "xmln"
-	JNE appended
-	CMPB 4(SI)(R11*1), $0x73 // "s"
-	JNE appended
-	ORL $1, R9 // tagXmlns
-	MOVQ CX, R10
+	MOVQ (SI)(R11*1), R14
+	SHLQ $16, R14
+	MOVQ $0x3d736e6c6d780000, AX // "xmlns=" in the top six bytes
+	CMPQ R14, AX
+	MOVL $0, AX // (MOV leaves the flags alone)
+	SETEQ AX
+	CMOVQEQ CX, R10
+	ORL AX, R9 // tagXmlns
 
 appended:
 	INCQ CX
@@ -527,7 +568,17 @@ TEXT ·attrFast(SB), NOSPLIT, $0-81
 	MOVQ maxName+64(FP), R12
 	MOVQ R12, X15
 	LOADCONSTS
+	CMPB ·useAVX2(SB), $0
+	JEQ afcall
+	LOADCONSTS32
+
+afcall:
 	CALL attrLoop<>(SB)
+	CMPB ·useAVX2(SB), $0
+	JEQ afout
+	VZEROUPPER
+
+afout:
 	MOVB R12, ret+80(FP)
 	MOVQ r+72(FP), R12
 	MOVQ AX, 0(R12)
@@ -544,6 +595,8 @@ TEXT ·attrFast(SB), NOSPLIT, $0-81
 // it stops. The registers: SI buf, BX len(buf), AX pos, DI t, DX the class
 // table, X13 ']', X15 MaxNameLen, the LOADCONSTS vectors; the rest are
 // scratch, and the other limits and the tag being read are in the frame.
+// With useAVX2, Y1-Y3 and Y13 hold the constants in all 32 bytes, and the
+// upper halves are cleared (VZEROUPPER) before returning.
 TEXT ·tagFast(SB), NOSPLIT, $48-72
 	MOVQ buf_base+0(FP), SI
 	MOVQ buf_len+8(FP), BX
@@ -561,6 +614,10 @@ TEXT ·tagFast(SB), NOSPLIT, $48-72
 	MOVQ R13, X15
 	LOADCONSTS
 	MOVOU fastRB<>(SB), X13
+	CMPB ·useAVX2(SB), $0
+	JEQ tag
+	LOADCONSTS32
+	VPBROADCASTB fastRB<>(SB), Y13
 
 tag:
 	// AX is at a '<'.
@@ -869,6 +926,32 @@ text:
 	XORL R9, R9
 	MOVQ AX, R13
 
+tnext:
+	// Thirty-two bytes at a time with AVX2 while a block fits, then
+	// sixteen, as in attrLoop.
+	CMPB ·useAVX2(SB), $0
+	JEQ tblock
+	LEAQ 32(R13), R14
+	CMPQ R14, BX
+	JHI tblock
+
+tblock32:
+	VMOVDQU (SI)(R13*1), Y0
+	VPCMPGTB Y0, Y1, Y5
+	VPCMPEQB Y0, Y2, Y6
+	VPCMPEQB Y0, Y3, Y7
+	VPCMPEQB Y0, Y13, Y0
+	VPOR Y6, Y5, Y5
+	VPOR Y7, Y5, Y5
+	VPOR Y0, Y5, Y5
+	VPMOVMSKB Y5, R14
+	TESTL R14, R14
+	JNE tstop
+	ADDQ $32, R13
+	LEAQ 32(R13), R14
+	CMPQ R14, BX
+	JLS tblock32
+
 tblock:
 	LEAQ 16(R13), R14
 	CMPQ R14, BX
@@ -909,19 +992,19 @@ tstop:
 	JCC bailText
 	CMPB (SI)(R13*1), $0x80
 	JCC bailText
-	JMP tblock
+	JMP tnext
 
 tws:
 	ORL $4, R9 // fWS
 	INCQ R13
-	JMP tblock
+	JMP tnext
 
 tref:
 	CALL refSkip<>(SB)
 	TESTL R14, R14
 	JEQ bailText
 	ORL $1, R9 // fRefs
-	JMP tblock
+	JMP tnext
 
 ttok:
 	// t.toks[k] = tok{start, end, next: k+1, kind: tkText, flags}.
@@ -947,21 +1030,26 @@ ttok:
 	JMP tag
 
 done:
-	MOVQ AX, end+56(FP)
 	MOVQ $2, how+64(FP)
-	RET
+	JMP out
 
 bailText:
-	MOVQ AX, end+56(FP)
 	MOVQ $1, how+64(FP)
-	RET
+	JMP out
 
 bailTag:
 	MOVQ tagpos-32(SP), AX
 
 bailLT:
-	MOVQ AX, end+56(FP)
 	MOVQ $0, how+64(FP)
+
+out:
+	MOVQ AX, end+56(FP)
+	CMPB ·useAVX2(SB), $0
+	JEQ ret
+	VZEROUPPER
+
+ret:
 	RET
 
 DATA fastCtl<>+0(SB)/8, $0x2020202020202020

@@ -50,3 +50,28 @@ func TestFastLayout(t *testing.T) {
 		t.Fatal("a constant fast_amd64.s uses has changed")
 	}
 }
+
+// fastModes runs f with the 32-byte AVX2 loops (where the CPU has them)
+// and with the 16-byte SSE2 ones that every amd64 has.
+func fastModes(f func(mode string)) {
+	saved := useAVX2
+	defer func() { useAVX2 = saved }()
+	if saved {
+		f("avx2")
+	}
+	useAVX2 = false
+	f("sse2")
+}
+
+// TestFastPathSSE2: the 16-byte loops pass what the default ones pass.
+func TestFastPathSSE2(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("the default run used SSE2 already")
+	}
+	saved := useAVX2
+	useAVX2 = false
+	defer func() { useAVX2 = saved }()
+	for _, test := range []func(*testing.T){TestAttrFastMatchesGo, TestAttrFastReferences, TestFastPathMatchesStateMachine, TestFastPathEverySplit, TestFastPathTapeFields, TestGolden} {
+		test(t)
+	}
+}
