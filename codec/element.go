@@ -352,7 +352,12 @@ func (a Attr) Prefix() []byte {
 // take the default namespace) and for namespace declarations.
 func (a Attr) NS() []byte {
 	// No test of decl: a declaration's ns is always the zero nsRef (only
-	// resolveAttrs sets it, and it skips declarations), which gives nil.
+	// resolveAttrs sets it, and it skips declarations). A prefixed
+	// attribute's namespace is never empty, so n == 0 is exactly the
+	// unprefixed case: nil, without the lookup.
+	if a.x.ns.n == 0 {
+		return nil
+	}
 	return a.d.ns(a.x.ns)
 }
 

@@ -293,19 +293,17 @@ next:
 
 	// A name from R11 = i+1: a name-start byte that is not ':', then
 	// name bytes up to '=' (a ':' stops it short of '=': prefixed names
-	// are attrList's). Lower-case letters sixteen at a time first.
+	// are attrList's). Lower-case letters sixteen at a time first, when
+	// sixteen bytes are there (one test for both).
 	LEAQ 1(AX), R11
-	CMPQ R11, BX
-	JCC bail
+	LEAQ 17(AX), R13
+	CMPQ R13, BX
+	JHI nameshort
 	MOVBLZX (SI)(R11*1), R12
 	MOVBLZX (DX)(R12*1), R12
 	ANDL $0x11, R12 // cNameStart|cColon
 	CMPL R12, $1
 	JNE bail
-	MOVQ R11, R12
-	LEAQ 16(R11), R13
-	CMPQ R13, BX
-	JHI name
 	MOVOU (SI)(R11*1), X0
 	PSUBB X11, X0
 	MOVO X0, X5
@@ -316,6 +314,16 @@ next:
 	BSFL R12, R12
 	ADDQ R11, R12
 	JMP namebyte
+
+nameshort:
+	CMPQ R11, BX
+	JCC bail
+	MOVBLZX (SI)(R11*1), R12
+	MOVBLZX (DX)(R12*1), R12
+	ANDL $0x11, R12
+	CMPL R12, $1
+	JNE bail
+	MOVQ R11, R12
 
 name:
 	INCQ R12
@@ -356,19 +364,30 @@ named:
 	CMPQ R13, BX
 	JHI bailAttr
 	MOVBLZX -1(SI)(R12*1), R13
-	MOVO X8, X4
 	CMPB R13, $0x27
 	JEQ quoted
-	MOVO X9, X4
 	CMPB R13, $0x22
 	JNE bailAttr
 
 quoted:
-	MOVQ R12, R13
+	// The quote in every byte of X4 (and Y4).
 	CMPB ·useAVX2(SB), $0
-	JEQ value
+	JEQ quoted16
 	VPBROADCASTB -1(SI)(R12*1), Y4
-	JMP vnext
+	MOVQ R12, R13
+	LEAQ 32(R12), R14
+	CMPQ R14, BX
+	JLS value32
+	JMP value
+
+quoted16:
+	MOVO X8, X4
+	CMPB R13, $0x27
+	JEQ quoted16s
+	MOVO X9, X4
+
+quoted16s:
+	MOVQ R12, R13
 
 value:
 	MOVOU (SI)(R13*1), X0
@@ -597,21 +616,33 @@ afout:
 // scratch, and the other limits and the tag being read are in the frame.
 // With useAVX2, Y1-Y3 and Y13 hold the constants in all 32 bytes, and the
 // upper halves are cleared (VZEROUPPER) before returning.
-TEXT ·tagFast(SB), NOSPLIT, $48-72
+TEXT ·tagFast(SB), NOSPLIT, $64-72
 	MOVQ buf_base+0(FP), SI
 	MOVQ buf_len+8(FP), BX
 	MOVQ pos+24(FP), AX
 	MOVQ t+32(FP), DI
 	LEAQ ·class(SB), DX
 	MOVQ lim+48(FP), R12
-	MOVLQSX 8(R12), R13
-	MOVQ R13, maxDepth-8(SP)
 	MOVLQSX 20(R12), R13
 	MOVQ R13, maxNodes-16(SP)
 	MOVLQSX 12(R12), R13
 	MOVQ R13, maxAttrs-24(SP)
 	MOVLQSX 16(R12), R13
 	MOVQ R13, X15
+
+	// Room on the tape: the depth and node limits, and the open
+	// stack's and the tokens' capacity (growing is scanFast's), are each
+	// one bound here, fixed while tagFast runs.
+	MOVLQSX 8(R12), R13
+	MOVQ 88(DI), R14
+	CMPQ R13, R14
+	CMOVQGT R14, R13
+	MOVQ R13, openLim-8(SP) // min(MaxDepth, cap(t.open))
+	MOVQ maxNodes-16(SP), R13
+	MOVQ 16(DI), R14
+	CMPQ R13, R14
+	CMOVQGT R14, R13
+	MOVQ R13, tokLim-56(SP) // min(MaxNodes, cap(t.toks))
 	LOADCONSTS
 	MOVOU fastRB<>(SB), X13
 	CMPB ·useAVX2(SB), $0
@@ -667,18 +698,13 @@ tnamebyte:
 	JGT bailLT
 	MOVQ R13, qlen-48(SP)
 
-	// Room for it: depth and node limits, and the open stack's and
-	// the tokens' capacity (growing is scanFast's).
+	// Room for it.
 	MOVQ 80(DI), R13 // len(t.open)
-	CMPQ R13, maxDepth-8(SP)
+	CMPQ R13, openLim-8(SP)
 	JGE bailLT
-	CMPQ R13, 88(DI)
-	JEQ bailLT
 	MOVQ 8(DI), R13 // len(t.toks)
-	CMPQ R13, maxNodes-16(SP)
+	CMPQ R13, tokLim-56(SP)
 	JGE bailLT
-	CMPQ R13, 16(DI)
-	JEQ bailLT
 	MOVQ AX, tagpos-32(SP)
 	MOVQ 32(DI), CX // len(t.attrs)
 	MOVQ CX, firstAttr-40(SP)
@@ -1009,10 +1035,8 @@ tref:
 ttok:
 	// t.toks[k] = tok{start, end, next: k+1, kind: tkText, flags}.
 	MOVQ 8(DI), R14
-	CMPQ R14, maxNodes-16(SP)
+	CMPQ R14, tokLim-56(SP)
 	JGE bailText
-	CMPQ R14, 16(DI)
-	JEQ bailText
 	LEAQ (R14)(R14*4), R11
 	SHLQ $3, R11
 	ADDQ 0(DI), R11
