@@ -63,7 +63,8 @@ func fastModes(f func(mode string)) {
 	f("sse2")
 }
 
-// TestFastPathSSE2: the 16-byte loops pass what the default ones pass.
+// TestFastPathSSE2: the 16-byte loops (plainRun, tagFast, attrFast) pass
+// what the default ones pass.
 func TestFastPathSSE2(t *testing.T) {
 	if !useAVX2 {
 		t.Skip("the default run used SSE2 already")
@@ -71,7 +72,7 @@ func TestFastPathSSE2(t *testing.T) {
 	saved := useAVX2
 	useAVX2 = false
 	defer func() { useAVX2 = saved }()
-	for _, test := range []func(*testing.T){TestAttrFastMatchesGo, TestAttrFastReferences, TestFastPathMatchesStateMachine, TestFastPathEverySplit, TestFastPathTapeFields, TestGolden} {
+	for _, test := range []func(*testing.T){TestPlainRunMatchesGo, TestAttrFastMatchesGo, TestAttrFastReferences, TestFastPathMatchesStateMachine, TestFastPathEverySplit, TestFastPathTapeFields, TestGolden} {
 		test(t)
 	}
 }
