@@ -180,6 +180,27 @@ func TestPebbleOnlyInPebblestore(t *testing.T) {
 	}
 }
 
+// codecOutside is everything the codec may import from outside the
+// standard library and the module: which SIMD its assembly may use.
+var codecOutside = map[string]bool{"golang.org/x/sys/cpu": true}
+
+// TestCodecOnStdlib: the codec stays on the standard library (and
+// codecOutside), as docs/ARCHITECTURE.md says.
+func TestCodecOnStdlib(t *testing.T) {
+	pkgs, _ := loadGraph(t)
+	for p, info := range pkgs {
+		if !hasPrefix(p, "xmppd/codec") {
+			continue
+		}
+		for imp := range info.imports {
+			first, _, _ := strings.Cut(imp, "/")
+			if strings.Contains(first, ".") && !codecOutside[imp] {
+				t.Errorf("%s imports %s: the codec uses the standard library and %v only", p, imp, codecOutside)
+			}
+		}
+	}
+}
+
 func TestNoEncodingXML(t *testing.T) {
 	_, users := loadGraph(t)
 	for p, files := range users {
