@@ -13,9 +13,9 @@
 // takes in every byte >= 0x80 too), '&', '<', both quotes, ']', and 'a'
 // and 25 for lower-case letters ((c-'a') <= 25 unsigned, by PMINUB).
 #define LOADCONSTS \
-	MOVOU fastCtl<>(SB), X1; \
-	MOVOU fastAmp<>(SB), X2; \
-	MOVOU fastLT<>(SB), X3; \
+	MOVOU ·vecCtl(SB), X1; \
+	MOVOU ·vecAmp(SB), X2; \
+	MOVOU ·vecLT(SB), X3; \
 	MOVOU fastSQ<>(SB), X8; \
 	MOVOU fastDQ<>(SB), X9; \
 	PXOR X10, X10; \
@@ -266,9 +266,9 @@ rpop:
 // With AVX2 (useAVX2), the same constants in all 32 bytes of Y1-Y3 (the
 // low halves stay what LOADCONSTS set).
 #define LOADCONSTS32 \
-	VPBROADCASTB fastCtl<>(SB), Y1; \
-	VPBROADCASTB fastAmp<>(SB), Y2; \
-	VPBROADCASTB fastLT<>(SB), Y3
+	VPBROADCASTB ·vecCtl(SB), Y1; \
+	VPBROADCASTB ·vecAmp(SB), Y2; \
+	VPBROADCASTB ·vecLT(SB), Y3
 
 // attrLoop is attrFastGo's loop with its own register convention:
 //	in:  SI buf, BX len(buf), AX i, CX k (attributes on the tape), DI the
@@ -1075,18 +1075,6 @@ out:
 
 ret:
 	RET
-
-DATA fastCtl<>+0(SB)/8, $0x2020202020202020
-DATA fastCtl<>+8(SB)/8, $0x2020202020202020
-GLOBL fastCtl<>(SB), RODATA|NOPTR, $16
-
-DATA fastAmp<>+0(SB)/8, $0x2626262626262626
-DATA fastAmp<>+8(SB)/8, $0x2626262626262626
-GLOBL fastAmp<>(SB), RODATA|NOPTR, $16
-
-DATA fastLT<>+0(SB)/8, $0x3c3c3c3c3c3c3c3c
-DATA fastLT<>+8(SB)/8, $0x3c3c3c3c3c3c3c3c
-GLOBL fastLT<>(SB), RODATA|NOPTR, $16
 
 DATA fastSQ<>+0(SB)/8, $0x2727272727272727
 DATA fastSQ<>+8(SB)/8, $0x2727272727272727

@@ -14,9 +14,9 @@ TEXT ·plainRun(SB), NOSPLIT, $0-48
 	MOVQ stop+32(FP), CX
 	MOVQ CX, X4
 	PUNPCKLQDQ X4, X4
-	MOVOU plainCtl<>(SB), X1
-	MOVOU plainAmp<>(SB), X2
-	MOVOU plainLT<>(SB), X3
+	MOVOU ·vecCtl(SB), X1
+	MOVOU ·vecAmp(SB), X2
+	MOVOU ·vecLT(SB), X3
 
 	// With AVX2 (useAVX2), thirty-two bytes a turn first (long runs of
 	// text: base64 photos), the same compares in all of Y1-Y4.
@@ -25,9 +25,9 @@ TEXT ·plainRun(SB), NOSPLIT, $0-48
 	LEAQ -32(BX), DI // the last start of a whole 32-byte block
 	CMPQ AX, DI
 	JGT sse
-	VPBROADCASTB plainCtl<>(SB), Y1
-	VPBROADCASTB plainAmp<>(SB), Y2
-	VPBROADCASTB plainLT<>(SB), Y3
+	VPBROADCASTB ·vecCtl(SB), Y1
+	VPBROADCASTB ·vecAmp(SB), Y2
+	VPBROADCASTB ·vecLT(SB), Y3
 	VPBROADCASTQ X4, Y4
 
 loop32:
@@ -108,17 +108,18 @@ found32:
 	MOVQ AX, ret+40(FP)
 	RET
 
-DATA plainCtl<>+0(SB)/8, $0x2020202020202020
-DATA plainCtl<>+8(SB)/8, $0x2020202020202020
-GLOBL plainCtl<>(SB), RODATA|NOPTR, $16
+// The broadcast constants plainRun, ctlAmpRun and fast_amd64.s share.
+DATA ·vecCtl+0(SB)/8, $0x2020202020202020
+DATA ·vecCtl+8(SB)/8, $0x2020202020202020
+GLOBL ·vecCtl(SB), RODATA|NOPTR, $16
 
-DATA plainAmp<>+0(SB)/8, $0x2626262626262626
-DATA plainAmp<>+8(SB)/8, $0x2626262626262626
-GLOBL plainAmp<>(SB), RODATA|NOPTR, $16
+DATA ·vecAmp+0(SB)/8, $0x2626262626262626
+DATA ·vecAmp+8(SB)/8, $0x2626262626262626
+GLOBL ·vecAmp(SB), RODATA|NOPTR, $16
 
-DATA plainLT<>+0(SB)/8, $0x3c3c3c3c3c3c3c3c
-DATA plainLT<>+8(SB)/8, $0x3c3c3c3c3c3c3c3c
-GLOBL plainLT<>(SB), RODATA|NOPTR, $16
+DATA ·vecLT+0(SB)/8, $0x3c3c3c3c3c3c3c3c
+DATA ·vecLT+8(SB)/8, $0x3c3c3c3c3c3c3c3c
+GLOBL ·vecLT(SB), RODATA|NOPTR, $16
 
 // func ctlAmpRun(buf []byte, i int) int
 //
@@ -130,7 +131,7 @@ TEXT ·ctlAmpRun(SB), NOSPLIT, $0-40
 	MOVQ buf_len+8(FP), BX
 	MOVQ i+24(FP), AX
 	MOVOU ctlMax<>(SB), X1
-	MOVOU plainAmp<>(SB), X2
+	MOVOU ·vecAmp(SB), X2
 	LEAQ -16(BX), DI
 	CMPQ AX, DI
 	JGT ctail
