@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // The fast path's assembly: the attribute loop (attrLoop, called by
 // attrFast and tagFast) and the tag loop (tagFast). Go's register ABI keeps
@@ -167,12 +168,17 @@ rnum:
 	PUSHQ R12
 	LEAQ 2(R13), R11
 	XORL R12, R12
-	CMPB (SI)(R11*1), $0x78 // 'x'
-	JEQ rhex
-	CMPB (SI)(R11*1), $0x3b
+	CMPB (SI)(R11*1), $0x78 // 'x': hexadecimal
+	JNE rfirst
+	INCQ R11
+
+rfirst:
+	CMPQ R11, BX
+	JCC rfail
+	CMPB (SI)(R11*1), $0x3b // no digits
 	JEQ rfail
 
-rdec:
+rdigit:
 	CMPQ R11, BX
 	JCC rfail
 	MOVBLZX (SI)(R11*1), R14
@@ -180,35 +186,9 @@ rdec:
 	JEQ rchar
 	SUBL $0x30, R14
 	CMPL R14, $9
-	JHI rfail
-	LEAL (R12)(R12*4), R12
-	ADDL R12, R12
-	ADDL R14, R12
-	CMPL R12, $0x10ffff
-	JHI rfail
-	MOVQ R11, R14
-	SUBQ R13, R14
-	CMPQ R14, $12
-	JCC rfail
-	INCQ R11
-	JMP rdec
-
-rhex:
-	INCQ R11
-	CMPQ R11, BX
-	JCC rfail
-	CMPB (SI)(R11*1), $0x3b
-	JEQ rfail
-
-rhexd:
-	CMPQ R11, BX
-	JCC rfail
-	MOVBLZX (SI)(R11*1), R14
-	CMPL R14, $0x3b
-	JEQ rchar
-	SUBL $0x30, R14
-	CMPL R14, $9
-	JLS rhexv
+	JLS rvalue
+	CMPB 2(SI)(R13*1), $0x78 // letters are hexadecimal digits only
+	JNE rfail
 	MOVBLZX (SI)(R11*1), R14
 	ORL $0x20, R14
 	SUBL $0x61, R14 // 'a'-'f', either case
@@ -216,8 +196,17 @@ rhexd:
 	JHI rfail
 	ADDL $10, R14
 
-rhexv:
+rvalue:
+	CMPB 2(SI)(R13*1), $0x78
+	JEQ rbase16
+	LEAL (R12)(R12*4), R12
+	ADDL R12, R12
+	JMP radd
+
+rbase16:
 	SHLL $4, R12
+
+radd:
 	ADDL R14, R12
 	CMPL R12, $0x10ffff
 	JHI rfail
@@ -226,7 +215,7 @@ rhexv:
 	CMPQ R14, $12
 	JCC rfail
 	INCQ R11
-	JMP rhexd
+	JMP rdigit
 
 rchar:
 	// isXMLChar(R12).
@@ -391,17 +380,7 @@ quoted16s:
 
 value:
 	MOVOU (SI)(R13*1), X0
-	MOVO X1, X5
-	PCMPGTB X0, X5
-	MOVO X0, X6
-	PCMPEQB X2, X6
-	MOVO X0, X7
-	PCMPEQB X3, X7
-	PCMPEQB X4, X0
-	POR X6, X5
-	POR X7, X5
-	POR X0, X5
-	PMOVMSKB X5, R14
+	STOPS16(X4, R14)
 	TESTL R14, R14
 	JNE found
 	ADDQ $16, R13
@@ -441,14 +420,7 @@ vnext:
 
 value32:
 	VMOVDQU (SI)(R13*1), Y0
-	VPCMPGTB Y0, Y1, Y5
-	VPCMPEQB Y0, Y2, Y6
-	VPCMPEQB Y0, Y3, Y7
-	VPCMPEQB Y0, Y4, Y0
-	VPOR Y6, Y5, Y5
-	VPOR Y7, Y5, Y5
-	VPOR Y0, Y5, Y5
-	VPMOVMSKB Y5, R14
+	STOPS32(Y4, R14)
 	TESTL R14, R14
 	JNE found
 	ADDQ $32, R13
@@ -963,14 +935,7 @@ tnext:
 
 tblock32:
 	VMOVDQU (SI)(R13*1), Y0
-	VPCMPGTB Y0, Y1, Y5
-	VPCMPEQB Y0, Y2, Y6
-	VPCMPEQB Y0, Y3, Y7
-	VPCMPEQB Y0, Y13, Y0
-	VPOR Y6, Y5, Y5
-	VPOR Y7, Y5, Y5
-	VPOR Y0, Y5, Y5
-	VPMOVMSKB Y5, R14
+	STOPS32(Y13, R14)
 	TESTL R14, R14
 	JNE tstop
 	ADDQ $32, R13
@@ -983,17 +948,7 @@ tblock:
 	CMPQ R14, BX
 	JHI bailText
 	MOVOU (SI)(R13*1), X0
-	MOVO X1, X5
-	PCMPGTB X0, X5
-	MOVO X0, X6
-	PCMPEQB X2, X6
-	MOVO X0, X7
-	PCMPEQB X3, X7
-	PCMPEQB X13, X0
-	POR X6, X5
-	POR X7, X5
-	POR X0, X5
-	PMOVMSKB X5, R14
+	STOPS16(X13, R14)
 	TESTL R14, R14
 	JNE tstop
 	ADDQ $16, R13

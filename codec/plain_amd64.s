@@ -1,4 +1,5 @@
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // func plainRun(buf []byte, i int, stop uint64) int
 //
@@ -32,14 +33,7 @@ TEXT ·plainRun(SB), NOSPLIT, $0-48
 
 loop32:
 	VMOVDQU (SI)(AX*1), Y0
-	VPCMPGTB Y0, Y1, Y5
-	VPCMPEQB Y0, Y2, Y6
-	VPCMPEQB Y0, Y3, Y7
-	VPCMPEQB Y0, Y4, Y0
-	VPOR Y6, Y5, Y5
-	VPOR Y7, Y5, Y5
-	VPOR Y0, Y5, Y5
-	VPMOVMSKB Y5, DX
+	STOPS32(Y4, DX)
 	TESTL DX, DX
 	JNZ found32
 	ADDQ $32, AX
@@ -54,17 +48,7 @@ sse:
 
 loop:
 	MOVOU (SI)(AX*1), X0
-	MOVO X1, X5
-	PCMPGTB X0, X5
-	MOVO X0, X6
-	PCMPEQB X2, X6
-	MOVO X0, X7
-	PCMPEQB X3, X7
-	PCMPEQB X4, X0
-	POR X6, X5
-	POR X7, X5
-	POR X0, X5
-	PMOVMSKB X5, DX
+	STOPS16(X4, DX)
 	TESTL DX, DX
 	JNZ found
 	ADDQ $16, AX
