@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -149,6 +150,26 @@ func TestAttrFastReferences(t *testing.T) {
 			if err := attrFastCase([]byte(" a='0123456789"+ref+"xyz"+tail), 0, 0, 8, 256, attrRun{}); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// TestLongNames: names around 65535 bytes, the most a name may be (a
+// larger MaxNameLen is clamped to it), in the assembly and the Go code
+// alike, and through a decoder asked for more.
+func TestLongNames(t *testing.T) {
+	for _, n := range []int{65534, 65535, 65536, 65537} {
+		name := strings.Repeat("a", n)
+		buf := []byte(" " + name + "='0123456789abcdefghij'/>0123456789abcdef")
+		for _, maxName := range []int{65535, 70000} { // the second only by hand: attrFast's own contract
+			if err := attrFastCase(buf, 0, 0, 4, maxName, attrRun{}); err != nil {
+				t.Fatalf("name of %d bytes, at most %d: %v", n, maxName, err)
+			}
+		}
+		in := []byte(hdr + "<message " + name + "='0123456789abcdefghij'><" + name + ">hi</" + name + "></message>" + fastPathTail)
+		lim := Limits{MaxNameLen: 70000, MaxStanzaSize: 1 << 20}
+		if want, got := trace(slowDecoder(lim), [][]byte{in}), trace(NewDecoder(lim), [][]byte{in}); got != want {
+			t.Fatalf("name of %d bytes: fast path differs\nstate machine:\n%.500s\nfast path:\n%.500s", n, want, got)
 		}
 	}
 }

@@ -462,7 +462,8 @@ vend:
 	MOVB AX, 16(R14) // flags (fRefs, fWS)
 	LEAQ -2(R12), R12
 	SUBQ R11, R12
-	MOVL R12, 12(R14) // qlen, and plen 0
+	MOVW R12, 12(R14) // qlen (at most MaxNameLen, so 16 bits)
+	MOVW $0, 14(R14) // plen
 	TESTL $0x10000, R9
 	JEQ unprefixed
 	MOVW $3, 14(R14) // "xml:": plen 3, ns nsRef{n: len(nsXML), src: srcXML}

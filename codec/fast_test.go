@@ -213,29 +213,103 @@ var fastPathCases = []string{
 	"<a    b='1'   />",
 	"<a b='1' / >",
 	"<a xmlnsx='1' xmln='2' xmlns='u'/>",
+	// End tags against their start tags, under eight bytes, eight, and
+	// longer (the last word overlapping).
+	"<iq><abcdefg>hi</abcdefh></iq>",
+	"<iq><abcdefgh>hi</abcdefgh><abcdefgh>hi</abcdefgi></iq>",
+	"<iq><abcdefghijklmnopq>hi</abcdefghijklmnopq><abcdefghijklmnopq>hi</abcdefghijklmnopx></iq>",
+	"<iq><abcdefghijklmnopq>hi</xbcdefghijklmnopq></iq>",
+	"<iq><a>hi</a ><b>hi</b\n></iq>",
 }
+
+// fastPathTail follows each case in a second run: with it, every
+// construct of the case is far enough from the end of the input for the
+// assembly's own checks to be reached, rather than its hand-over near the
+// end of the input.
+const fastPathTail = "<pad>" + "0123456789abcdef0123456789abcdef0123456789abcdef" + "</pad>"
 
 // TestFastPathCasesEverySplit: for each case, split at every point into two
 // reads (and in chunks of 3 and 7), the fast path's trace (events, errors
 // with offsets, tapes) is the state machine's.
 func TestFastPathCasesEverySplit(t *testing.T) {
 	for _, c := range fastPathCases {
-		in := []byte(hdr + c)
-		for _, lim := range []Limits{{}, fuzzLimits} {
-			want := trace(slowDecoder(lim), [][]byte{in})
-			if got := trace(NewDecoder(lim), [][]byte{in}); got != want {
-				t.Fatalf("%q whole: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", c, want, got)
+		for _, tail := range []string{"", fastPathTail} {
+			fastPathCaseEverySplit(t, hdr+c+tail)
+		}
+	}
+}
+
+// fastPathCaseEverySplit compares the fast path's trace with the state
+// machine's for s (the stream header and a case), whole, split at every
+// point after the header into two reads, and in chunks of 3 and 7.
+func fastPathCaseEverySplit(t *testing.T, s string) {
+	t.Helper()
+	c := s[len(hdr):]
+	in := []byte(s)
+	for _, lim := range []Limits{{}, fuzzLimits} {
+		want := trace(slowDecoder(lim), [][]byte{in})
+		if got := trace(NewDecoder(lim), [][]byte{in}); got != want {
+			t.Fatalf("%q whole: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", c, want, got)
+		}
+		for k := len(hdr); k <= len(in); k++ {
+			chunks := [][]byte{in[:k], in[k:]}
+			if a, b := trace(slowDecoder(lim), chunks), trace(NewDecoder(lim), chunks); a != b {
+				t.Fatalf("%q split at %d: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", c, k, a, b)
 			}
-			for k := len(hdr); k <= len(in); k++ {
-				chunks := [][]byte{in[:k], in[k:]}
-				if a, b := trace(slowDecoder(lim), chunks), trace(NewDecoder(lim), chunks); a != b {
-					t.Fatalf("%q split at %d: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", c, k, a, b)
+		}
+		for _, n := range []int{3, 7} {
+			chunks := chunksOfSize(in, n)
+			if a, b := trace(slowDecoder(lim), chunks), trace(NewDecoder(lim), chunks); a != b {
+				t.Fatalf("%q in chunks of %d: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", c, n, a, b)
+			}
+		}
+	}
+}
+
+// TestFastPathTinyTape: from a tape with room for only a few tokens,
+// attributes, declarations or open elements (one kind at a time, so that
+// the fast path meets that limit before scanFast grows anything), the
+// fast path stops where a slice is full (growing it is scanFast's) and
+// never writes past a capacity: it builds the state machine's tape, and
+// the canaries placed past the capacity survive. (trace's decoders share
+// the tape pool, so there the fast path mostly starts from a grown tape.)
+func TestFastPathTinyTape(t *testing.T) {
+	nested := func(n int, open, close string) string {
+		return strings.Repeat(open, n) + "x" + strings.Repeat(close, n)
+	}
+	stanzas := []string{
+		"<iq>" + nested(12, "<q xmlns='urn:a'>", "</q>") + "</iq>",
+		"<iq>" + nested(12, "<q>", "</q>") + "</iq>",
+		"<iq><q a='1' b='2' c='3' d='4' e='5' f='6' g='7' h='8' xml:lang='en' xmlns='urn:q'/>t<r/>t<r/>t<r/>t</iq>",
+		"<message to='a@b' from='c@d/e' type='chat' id='x1'><body>hello &amp; \u043f\u0440\u0438\u0432\u0435\u0442</body><x xmlns='jabber:x:event'><composing/></x></message>",
+	}
+	const canary, plenty = 0xC0FFEE, 64
+	for _, s := range stanzas {
+		in := []byte(s + fastPathTail)
+		for tiny := range 4 { // toks, attrs, ns, open
+			for room := 1; room <= 5; room++ {
+				fast, slow := NewDecoder(Limits{}), slowDecoder(Limits{})
+				for _, d := range []*Decoder{fast, slow} {
+					if _, _, err := d.Next([]byte(hdr)); err != nil {
+						t.Fatal(err)
+					}
 				}
-			}
-			for _, n := range []int{3, 7} {
-				chunks := chunksOfSize(in, n)
-				if a, b := trace(slowDecoder(lim), chunks), trace(NewDecoder(lim), chunks); a != b {
-					t.Fatalf("%q in chunks of %d: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", c, n, a, b)
+				c := [4]int{plenty, plenty, plenty, plenty}
+				c[tiny] = room
+				toks, attrs := make([]tok, c[0]+4), make([]attr, c[1]+4)
+				ns, open := make([]nsDecl, c[2]+4), make([]openElt, c[3]+4)
+				for k := range 4 {
+					toks[c[0]+k].start, attrs[c[1]+k].start, ns[c[2]+k].poff, open[c[3]+k].tok = canary, canary, canary, canary
+				}
+				fast.tp = &tape{toks: toks[:0:c[0]], attrs: attrs[:0:c[1]], ns: ns[:0:c[2]], open: open[:0:c[3]]}
+				want := trace(slow, [][]byte{in})
+				if got := trace(fast, [][]byte{in}); got != want {
+					t.Fatalf("%q, capacities %v: fast path differs\nstate machine:\n%.3000s\nfast path:\n%.3000s", s, c, want, got)
+				}
+				for k := range 4 {
+					if toks[c[0]+k].start != canary || attrs[c[1]+k].start != canary || ns[c[2]+k].poff != canary || open[c[3]+k].tok != canary {
+						t.Fatalf("%q, capacities %v: written past a capacity", s, c)
+					}
 				}
 			}
 		}

@@ -75,8 +75,9 @@ type limits struct {
 // refuses everything, never to something laxer.
 func (l Limits) compact() limits {
 	l = l.EnsureDefaults()
-	c := func(v int) int32 { return int32(max(min(v, maxStanzaLimit), -1)) }
-	return limits{c(l.MaxStanzaSize), c(l.MaxHeaderSize), c(l.MaxDepth), c(l.MaxAttrs), c(l.MaxNameLen), c(l.MaxNodes)}
+	c := func(v, most int) int32 { return int32(max(min(v, most), -1)) }
+	return limits{c(l.MaxStanzaSize, maxStanzaLimit), c(l.MaxHeaderSize, maxStanzaLimit), c(l.MaxDepth, maxStanzaLimit),
+		c(l.MaxAttrs, maxAttrsLimit), c(l.MaxNameLen, maxNameLimit), c(l.MaxNodes, maxStanzaLimit)}
 }
 
 // Validate reports a limit outside what the decoder can represent.
