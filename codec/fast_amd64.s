@@ -320,13 +320,14 @@ name:
 namebyte:
 	CMPQ R12, BX
 	JCC bail
+	CMPB (SI)(R12*1), $0x3d // '=', the usual end: no class lookup
+	JEQ named
 	MOVBLZX (SI)(R12*1), R13
 	MOVBLZX (DX)(R13*1), R13
 	ANDL $0x12, R13 // cName|cColon
 	CMPL R13, $2
 	JEQ name
-	CMPB (SI)(R12*1), $0x3d // '='
-	JNE xmlprefix
+	JMP xmlprefix
 
 named:
 	MOVQ R12, R13
@@ -790,10 +791,14 @@ tns:
 
 txmlns:
 	// Its own: uri = nsRef{a.vstart, length, srcItem}, and a.decl = 1.
+	// The uri's offset and length go as one word (R13) wherever they
+	// are stored, as they are loaded: a load spanning two smaller stores
+	// cannot take its value from them while they are in flight.
 	MOVB $1, 17(R12)
 	MOVL 4(R12), CX
-	MOVL CX, 28(R11)
-	MOVL R13, 32(R11)
+	SHLQ $32, R13
+	ORQ CX, R13
+	MOVQ R13, 28(R11)
 	MOVL $1, 36(R11)
 	TESTL $4, R9
 	JNE tclosed
@@ -815,15 +820,11 @@ txmlns:
 	ADDQ 48(DI), R11
 	MOVQ $0x0001000000000000, R14
 	MOVQ R14, 0(R11)
-	MOVL 4(R12), R14
-	MOVL R14, 8(R11)
-	MOVL R13, 12(R11)
+	MOVQ R13, 8(R11)
 	MOVL $1, 16(R11)
 	INCQ CX
 	MOVQ CX, 56(DI)
-	MOVL 4(R12), R14 // *def = uri
-	MOVL R14, 0(R8)
-	MOVL R13, 4(R8)
+	MOVQ R13, 0(R8) // *def = uri
 	MOVL $1, 8(R8)
 	JMP text
 
