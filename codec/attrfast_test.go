@@ -173,3 +173,23 @@ func TestLongNames(t *testing.T) {
 		}
 	}
 }
+
+// TestNameBytes: every byte value, at every place of the first sixteen
+// of an attribute name and of an element name, is taken or refused as the
+// Go code does (the assembly classifies name bytes sixteen at a time).
+func TestNameBytes(t *testing.T) {
+	for c := range 256 {
+		for at := range 18 {
+			name := []byte(strings.Repeat("n", 18))
+			name[at] = byte(c)
+			attr := append(append([]byte(" "), name...), "='0123456789abcdefghij'/>0123456789abcdef"...)
+			if err := attrFastCase(attr, 0, 0, 4, 256, attrRun{}); err != nil {
+				t.Fatalf("byte %#x at %d: %v", c, at, err)
+			}
+			in := []byte(hdr + "<iq><" + string(name) + " a='1'>x</" + string(name) + "><" + string(name) + ">y</" + string(name) + "></iq>" + fastPathTail)
+			if want, got := trace(slowDecoder(Limits{}), [][]byte{in}), trace(NewDecoder(Limits{}), [][]byte{in}); got != want {
+				t.Fatalf("byte %#x at %d of an element name: fast path differs\nstate machine:\n%.1500s\nfast path:\n%.1500s", c, at, want, got)
+			}
+		}
+	}
+}
