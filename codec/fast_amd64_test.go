@@ -52,7 +52,9 @@ func TestFastLayout(t *testing.T) {
 }
 
 // fastModes runs f with the 32-byte AVX2 loops (where the CPU has them)
-// and with the 16-byte SSE2 ones that every amd64 has.
+// and with the 16-byte SSE2 ones that every amd64 has. It flips the
+// package's useAVX2, which the assembly reads during a call: no test of
+// this package may run in parallel (t.Parallel) with one that calls it.
 func fastModes(f func(mode string)) {
 	saved := useAVX2
 	defer func() { useAVX2 = saved }()
