@@ -8,7 +8,7 @@ BIN        := bin
 FUZZTIME   ?= 4s
 LONGFUZZ   ?= 5m
 # Packages cheap enough to run under the race detector in CI's budget.
-RACE_PKGS  ?= ./internal/... ./storage/... ./engine/... ./bosh/...
+RACE_PKGS  ?= ./codec/... ./internal/... ./storage/... ./engine/... ./bosh/...
 
 .PHONY: all build run test unit race fuzz-short fuzz bench lint fmt vet clean interop-deps interop
 

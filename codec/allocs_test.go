@@ -12,6 +12,9 @@ func TestSteadyStateAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts are not meaningful under -short instrumentation")
 	}
+	if raceEnabled {
+		t.Skip("the race detector's sync.Pool drops items at random: allocation counts mean nothing")
+	}
 	stanzas := []byte(strings.Repeat(
 		"<message to='juliet@example.com/balcony' from='romeo@example.net/orchard' type='chat' id='a&amp;1'>"+
 			"<body>Wherefore art thou &lt;Romeo&gt;? Привет &#x1F600;</body>"+
