@@ -186,7 +186,12 @@ func (l *Listener) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	delete(lp.conns, c)
 	l.cfg.Admission.release(c.remote)
-	l.Stats.Open.Add(-1)
+	if l.Stats.Open.Add(-1) == 0 {
+		select {
+		case l.drained <- struct{}{}:
+		default: // a token is waiting already
+		}
+	}
 	return gnet.None
 }
 

@@ -120,6 +120,9 @@ type Listener struct {
 	done  chan error
 	loops sync.Map // gnet.EventLoop -> *loop
 	Stats Stats
+	// drained gets a token whenever the last open connection closes, for
+	// Shutdown to wait on (a token may be stale: it checks Open again).
+	drained chan struct{}
 
 	bootHook func()
 
@@ -145,7 +148,7 @@ func Start(cfg Config) (*Listener, error) {
 	if err := cfg.Limits.Validate(); err != nil {
 		return nil, err
 	}
-	l := &Listener{cfg: cfg, done: make(chan error, 1)}
+	l := &Listener{cfg: cfg, done: make(chan error, 1), drained: make(chan struct{}, 1)}
 	booted := make(chan struct{})
 	l.bootHook = func() { close(booted) }
 	opts := []gnet.Option{
@@ -252,7 +255,7 @@ func (l *Listener) shutdown(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return l.stop(ctx)
-		case <-time.After(10 * time.Millisecond):
+		case <-l.drained:
 		}
 	}
 	return l.stop(ctx)

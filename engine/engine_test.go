@@ -288,16 +288,19 @@ func TestSystemShutdown(t *testing.T) {
 	c := dial(t, ts.l.Addr())
 	c.login("frank", "pw", "r")
 	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		done <- ts.l.Shutdown(ctx)
-	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	go func() { done <- ts.l.Shutdown(ctx) }()
 	if out := c.waitClosed(); !strings.Contains(out, "<system-shutdown") {
 		t.Fatalf("got %q", out)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+	// It returned because the last connection closed, not because its
+	// deadline passed.
+	if ctx.Err() != nil {
+		t.Fatalf("Shutdown waited out its deadline: %v", ctx.Err())
 	}
 }
 
