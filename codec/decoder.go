@@ -122,12 +122,8 @@ func (d *Decoder) Reset() {
 	if d.fragment && len(d.hdr.ns) > 0 {
 		fragNS = string(d.hdr.buf)
 	}
-	h := d.hdr
-	if h.shared {
-		h = new(Header)
-	} else {
-		*h = Header{buf: h.buf[:0], ns: h.ns[:0], attrs: h.attrs[:0], dec: h.dec[:0]}
-	}
+	h := d.ownHeader()
+	*h = Header{buf: h.buf[:0], ns: h.ns[:0], attrs: h.attrs[:0], dec: h.dec[:0]}
 	*d = Decoder{lim: d.lim, fragment: d.fragment, noFast: d.noFast, textTok: -1, hdr: h}
 	if d.fragment {
 		d.phase = phaseStream

@@ -145,7 +145,7 @@ fast:
 				// The plain attributes in one call (attrFast); attrList
 				// goes on from the first it leaves, if any.
 				var r attrRun
-				lim := min(firstAttr+int(d.lim.MaxAttrs), int(d.lim.MaxNodes), cap(t.attrs))
+				lim := min(attrLimit(firstAttr, &d.lim), cap(t.attrs))
 				if attrFast(buf, i, t.attrs, lim, int(d.lim.MaxNameLen), &r) {
 					t.attrs = t.attrs[:r.k]
 					i, xmlnsAt, res = r.i, r.xmlnsAt, r.flags
@@ -283,8 +283,10 @@ func lowerLen(w uint64) int {
 	return bits.TrailingZeros64(^az&hi8) >> 3
 }
 
-// attrList scans a start tag's attributes from buf[i], just past its name,
-// to the end of the tag, appending them to the tape. It returns the index
+// attrList goes on with a start tag's attributes from where attrFast
+// stopped (r: the index, the tape's attribute count, and the filter, flags
+// and xmlnsAt so far; first is the tag's first attribute), to the end of
+// the tag, appending them to the tape. It returns the index
 // past the tag's '>' (or "/>"), the index of the attribute that declares
 // the default namespace (valid with tagXmlns), and the tag's flags; alFail
 // when it meets what it leaves to the state machine (the caller rolls the
@@ -293,7 +295,7 @@ func lowerLen(w uint64) int {
 // whole scanner's, and were spilled and reloaded on every attribute.
 func (t *tape) attrList(buf []byte, r *attrRun, first int, lim *limits) (int, int, uint8) {
 	n := len(buf)
-	attrMax := min(first+int(lim.MaxAttrs), int(lim.MaxNodes)) // MaxAttrs, and MaxNodes for the tree
+	attrMax := attrLimit(first, lim)
 	t.attrs = t.attrs[:r.k]
 	i, bloom, flagged, xmlnsAt := r.i, r.bloom, r.flags, r.xmlnsAt
 	for uint(i) < uint(n) { // unsigned: i >= 0 too, so no bounds checks below
@@ -403,6 +405,13 @@ func (t *tape) attrList(buf []byte, r *attrRun, first int, lim *limits) (int, in
 		i, bloom, flagged, xmlnsAt = r.i, r.bloom, r.flags, r.xmlnsAt
 	}
 	return 0, 0, alFail
+}
+
+// attrLimit is how many attributes the tape may hold once a tag whose
+// first attribute is at first is done: MaxAttrs for the tag, and MaxNodes
+// for the whole tree.
+func attrLimit(first int, lim *limits) int {
+	return min(first+int(lim.MaxAttrs), int(lim.MaxNodes))
 }
 
 // xmlnsWord is "xmlns" as the low five bytes of a little-endian word.
