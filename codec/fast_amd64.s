@@ -14,9 +14,7 @@
 // takes in every byte >= 0x80 too), '&', '<', both quotes, ']', and 'a'
 // and 25 for lower-case letters ((c-'a') <= 25 unsigned, by PMINUB).
 #define LOADCONSTS \
-	MOVOU ·vecCtl(SB), X1; \
-	MOVOU ·vecAmp(SB), X2; \
-	MOVOU ·vecLT(SB), X3; \
+	STOPCONSTS16; \
 	MOVOU fastSQ<>(SB), X8; \
 	MOVOU fastDQ<>(SB), X9; \
 	PXOR X10, X10; \
@@ -252,18 +250,11 @@ rpop:
 	POPQ R11
 	RET
 
-// With AVX2 (useAVX2), the same constants in all 32 bytes of Y1-Y3 (the
-// low halves stay what LOADCONSTS set).
-#define LOADCONSTS32 \
-	VPBROADCASTB ·vecCtl(SB), Y1; \
-	VPBROADCASTB ·vecAmp(SB), Y2; \
-	VPBROADCASTB ·vecLT(SB), Y3
-
 // attrLoop is attrFastGo's loop with its own register convention:
 //	in:  SI buf, BX len(buf), AX i, CX k (attributes on the tape), DI the
 //	     tape's attributes, DX the class table, R8 the duplicate filter,
 //	     R9 flags, R10 xmlnsAt, X14 the attribute limit, X15 the name
-//	     length limit, and the LOADCONSTS vectors (and LOADCONSTS32's
+//	     length limit, and the LOADCONSTS vectors (and STOPCONSTS32's
 //	     with useAVX2);
 //	out: R12 1 if it reached the tag's end (AX past it), 0 if not (AX the
 //	     white space before the attribute it left); CX, R8, R9 and R10
@@ -563,7 +554,7 @@ TEXT ·attrFast(SB), NOSPLIT, $0-81
 	LOADCONSTS
 	CMPB ·useAVX2(SB), $0
 	JEQ afcall
-	LOADCONSTS32
+	STOPCONSTS32
 
 afcall:
 	CALL attrLoop<>(SB)
@@ -621,7 +612,7 @@ TEXT ·tagFast(SB), NOSPLIT, $64-72
 	MOVOU fastRB<>(SB), X13
 	CMPB ·useAVX2(SB), $0
 	JEQ tag
-	LOADCONSTS32
+	STOPCONSTS32
 	VPBROADCASTB fastRB<>(SB), Y13
 
 tag:

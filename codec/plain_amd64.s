@@ -15,9 +15,7 @@ TEXT ·plainRun(SB), NOSPLIT, $0-48
 	MOVQ stop+32(FP), CX
 	MOVQ CX, X4
 	PUNPCKLQDQ X4, X4
-	MOVOU ·vecCtl(SB), X1
-	MOVOU ·vecAmp(SB), X2
-	MOVOU ·vecLT(SB), X3
+	STOPCONSTS16
 
 	// With AVX2 (useAVX2), thirty-two bytes a turn first (long runs of
 	// text: base64 photos), the same compares in all of Y1-Y4.
@@ -26,9 +24,7 @@ TEXT ·plainRun(SB), NOSPLIT, $0-48
 	LEAQ -32(BX), DI // the last start of a whole 32-byte block
 	CMPQ AX, DI
 	JGT sse
-	VPBROADCASTB ·vecCtl(SB), Y1
-	VPBROADCASTB ·vecAmp(SB), Y2
-	VPBROADCASTB ·vecLT(SB), Y3
+	STOPCONSTS32
 	VPBROADCASTQ X4, Y4
 
 loop32:

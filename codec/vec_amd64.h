@@ -5,6 +5,18 @@
 // bytes >= 0x80 (both below 0x20 as signed bytes), '&', '<' and stop.
 // X0 (Y0) and X5-X7 (Y5-Y7) are scratch.
 
+// STOPCONSTS16 and STOPCONSTS32 (AVX2) load those three constants, the
+// second into all 32 bytes of Y1-Y3 (the low halves the same).
+#define STOPCONSTS16 \
+	MOVOU ·vecCtl(SB), X1; \
+	MOVOU ·vecAmp(SB), X2; \
+	MOVOU ·vecLT(SB), X3
+
+#define STOPCONSTS32 \
+	VPBROADCASTB ·vecCtl(SB), Y1; \
+	VPBROADCASTB ·vecAmp(SB), Y2; \
+	VPBROADCASTB ·vecLT(SB), Y3
+
 #define STOPS16(stop, mask) \
 	MOVO X1, X5; \
 	PCMPGTB X0, X5; \
