@@ -258,13 +258,9 @@ func (s *BOSHSession) auth(ctx context.Context, user, pass string, mech Mech) er
 	var initial []byte
 	switch mech {
 	case MechPLAIN:
-		initial = append(append(append(append(initial, 0), user...), 0), pass...)
+		initial = plainResponse(user, pass)
 	case MechSCRAMSHA1, MechSCRAMSHA256:
-		h := scram.SHA1
-		if mech == MechSCRAMSHA256 {
-			h = scram.SHA256
-		}
-		cl, err := h.NewClient(user, pass, "")
+		cl, err := scramHash(mech).NewClient(user, pass, "")
 		if err != nil {
 			return err
 		}
@@ -309,23 +305,13 @@ func (s *BOSHSession) auth(ctx context.Context, user, pass string, mech Mech) er
 		case success && conv == nil:
 			return nil
 		case success:
-			// The server's signature comes with success (RFC 6120
-			// §6.3.10), unless it came as a last challenge.
-			if !conv.Done() {
-				if _, err := conv.Step(string(data)); err != nil {
-					return fmt.Errorf("%w: %w", ErrServerSignature, err)
-				}
-			}
-			if !conv.Valid() {
-				return ErrServerSignature
-			}
-			return nil
+			return scramSuccess(conv, data)
 		case challenge && conv != nil:
 			resp, err := conv.Step(string(data))
 			if err != nil {
 				return fmt.Errorf("%w: %w", ErrUnexpected, err)
 			}
-			payload = "<response xmlns='" + nsSASL + "'>" + base64.StdEncoding.EncodeToString([]byte(resp)) + "</response>"
+			payload = string(appendResponse(nil, resp))
 		default:
 			return fmt.Errorf("%w: a SASL challenge to %s", ErrUnexpected, mech)
 		}

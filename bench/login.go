@@ -149,10 +149,8 @@ func (c *Conn) auth(user, pass string, mech Mech) error {
 	switch mech {
 	case MechPLAIN:
 		err = c.authPlain(user, pass)
-	case MechSCRAMSHA1:
-		err = c.authSCRAM(scram.SHA1, user, pass, mech)
-	case MechSCRAMSHA256:
-		err = c.authSCRAM(scram.SHA256, user, pass, mech)
+	case MechSCRAMSHA1, MechSCRAMSHA256:
+		err = c.authSCRAM(scramHash(mech), user, pass, mech)
 	default:
 		err = ErrNoMechanism
 	}
@@ -174,10 +172,45 @@ func appendAuth(b []byte, mech Mech, payload []byte) []byte {
 	return append(b, "</auth>"...)
 }
 
-func (c *Conn) authPlain(user, pass string) error {
+// plainResponse is PLAIN's initial response (RFC 4616): no authzid.
+func plainResponse(user, pass string) []byte {
 	payload := make([]byte, 0, 2+len(user)+len(pass))
-	payload = append(append(append(append(payload, 0), user...), 0), pass...)
-	if err := c.endWrite(appendAuth(c.beginWrite(), MechPLAIN, payload)); err != nil {
+	return append(append(append(append(payload, 0), user...), 0), pass...)
+}
+
+// scramHash is the hash of a SCRAM mechanism: SHA-256 for SCRAM-SHA-256,
+// SHA-1 otherwise.
+func scramHash(mech Mech) scram.HashGeneratorFcn {
+	if mech == MechSCRAMSHA256 {
+		return scram.SHA256
+	}
+	return scram.SHA1
+}
+
+// appendResponse appends a SASL <response/> carrying data.
+func appendResponse(b []byte, data string) []byte {
+	b = append(b, "<response xmlns='"+nsSASL+"'>"...)
+	b = base64.StdEncoding.AppendEncode(b, []byte(data))
+	return append(b, "</response>"...)
+}
+
+// scramSuccess checks the server's signature, the additional data (decoded)
+// of <success/> (RFC 6120 §6.3.10); a server that sent it as a last
+// challenge instead has left conv done, and data is not looked at.
+func scramSuccess(conv *scram.ClientConversation, data []byte) error {
+	if !conv.Done() {
+		if _, err := conv.Step(string(data)); err != nil {
+			return fmt.Errorf("%w: %w", ErrServerSignature, err)
+		}
+	}
+	if !conv.Valid() {
+		return ErrServerSignature
+	}
+	return nil
+}
+
+func (c *Conn) authPlain(user, pass string) error {
+	if err := c.endWrite(appendAuth(c.beginWrite(), MechPLAIN, plainResponse(user, pass))); err != nil {
 		return err
 	}
 	e, err := c.next(nil)
@@ -228,28 +261,18 @@ func (c *Conn) authSCRAM(h scram.HashGeneratorFcn, user, pass string, mech Mech)
 				_ = c.send("<abort xmlns='" + nsSASL + "'/>")
 				return fmt.Errorf("%w: %w", ErrUnexpected, err)
 			}
-			b := append(c.beginWrite(), "<response xmlns='"+nsSASL+"'>"...)
-			b = base64.StdEncoding.AppendEncode(b, []byte(resp))
-			if err := c.endWrite(append(b, "</response>"...)); err != nil {
+			if err := c.endWrite(appendResponse(c.beginWrite(), resp)); err != nil {
 				return err
 			}
 		case e.Is("success", nsSASL):
-			// The server's signature comes as additional data with
-			// success (RFC 6120 §6.3.10); a server that sends it as a last
-			// challenge instead was handled above, leaving conv done.
+			var in []byte
 			if !conv.Done() {
-				in, err := base64.StdEncoding.AppendDecode(nil, e.Text())
-				if err != nil {
-					return fmt.Errorf("%w: %w", ErrServerSignature, err)
-				}
-				if _, err := conv.Step(string(in)); err != nil {
+				var err error
+				if in, err = base64.StdEncoding.AppendDecode(nil, e.Text()); err != nil {
 					return fmt.Errorf("%w: %w", ErrServerSignature, err)
 				}
 			}
-			if !conv.Valid() {
-				return ErrServerSignature
-			}
-			return nil
+			return scramSuccess(conv, in)
 		default:
 			return saslOutcome(e)
 		}
