@@ -170,8 +170,15 @@ func (r *Router) AppendBest(dst []Session, bare jid.JID) []Session {
 	sh := r.shard(bare)
 	sh.mu.RLock()
 	defer sh.mu.RUnlock()
+	return AppendBestOf(dst, sh.bare[bare])
+}
+
+// AppendBestOf appends to dst the sessions of list that AppendBest would
+// choose, for a caller that holds the resources already (AppendResources).
+// dst may be list[:0]: the choice is then made in place.
+func AppendBestOf(dst, list []Session) []Session {
 	best := int8(-1)
-	for _, s := range sh.bare[bare] {
+	for _, s := range list {
 		if ok, p := s.Available(); ok && p > best {
 			best = p
 		}
@@ -179,7 +186,7 @@ func (r *Router) AppendBest(dst []Session, bare jid.JID) []Session {
 	if best < 0 {
 		return dst
 	}
-	for _, s := range sh.bare[bare] {
+	for _, s := range list {
 		if ok, p := s.Available(); ok && p == best {
 			dst = append(dst, s)
 		}

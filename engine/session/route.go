@@ -2,6 +2,7 @@ package session
 
 import (
 	"xmppd/codec"
+	"xmppd/engine/router"
 	"xmppd/internal/jid"
 )
 
@@ -223,14 +224,15 @@ func (s *Session) toAccount(e codec.Element, r reply, child codec.Element) {
 // message was read (Transport.ReadAt), or 0; the deliveries are counted on c
 // (nil: the shared counters).
 func (srv *Server) deliverMessageBare(bare jid.JID, stanza []byte, from jid.JID, carbon bool, readAt int64, c *StanzaCounters) int {
-	for _, p := range srv.cfg.Router.AppendResources(nil, bare) {
+	list := srv.cfg.Router.AppendResources(nil, bare)
+	for _, p := range list {
 		if ps, ok := p.(*Session); ok && ps.Blocks(from) {
 			return -1
 		}
 	}
 	n := 0
 	var got []jid.JID
-	for _, p := range srv.cfg.Router.AppendBest(nil, bare) {
+	for _, p := range router.AppendBestOf(list[:0], list) {
 		if deliverTo(p, append([]byte(nil), stanza...), readAt, c) {
 			n++
 			got = append(got, p.JID())
