@@ -125,8 +125,7 @@ const (
 // mixUser is one user of a mixed run.
 type mixUser struct {
 	*presUser
-	chat   *chatter // chatters only; chat.conn is the session's
-	churns bool
+	chat *chatter // chatters only; chat.conn is the session's
 	// owed is what each of the user's presence changes owes the checked
 	// count: its stable contacts in this shard.
 	owed  int64
@@ -262,7 +261,7 @@ func (mixedScenario) Run(ctx context.Context, c *Config, sh Shard, env *Env) (*R
 // joined takes a user the set-up has logged in (on a set-up goroutine).
 func (r *mixRun) joined(pu *presUser, offs []int) {
 	i := pu.idx
-	u := &mixUser{presUser: pu, churns: r.roles.churns(i)}
+	u := &mixUser{presUser: pu}
 	for _, off := range offs {
 		if j := contactOf(i, off, r.c.Users); j >= r.lo && j < r.hi && !r.roles.churns(j) {
 			u.owed++
@@ -366,7 +365,7 @@ func (r *mixRun) schedule(ctx context.Context, stop <-chan struct{}, chatters []
 			continue
 		}
 		live = append(live, u)
-		if u.churns {
+		if r.roles.churns(u.idx) {
 			pool = append(pool, u)
 		}
 	}
