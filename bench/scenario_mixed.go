@@ -486,11 +486,7 @@ func (mixedScenario) Summarize(c *Config, r *Result, s Samples, rep *Report) {
 	rep.Params.Add("churn_rate", c.ChurnRate, "1/s")
 	rep.Params.Add("duration", c.Duration.String(), "")
 	rep.Params.Add("body_size", int64(c.BodySize), "B")
-	provisioning := "in-band"
-	if c.API != "" {
-		provisioning = "api"
-	}
-	rep.Params.Add("provisioning", provisioning, "")
+	addProvisioning(c, rep)
 	commonParams(c, rep)
 
 	el := r.Elapsed().Seconds()

@@ -426,16 +426,22 @@ func (presenceScenario) Run(ctx context.Context, c *Config, sh Shard, env *Env) 
 	return res, nil
 }
 
-func (presenceScenario) Summarize(c *Config, r *Result, s Samples, rep *Report) {
-	rep.Params.Add("users", int64(c.Users), "")
-	rep.Params.Add("contacts", int64(c.Contacts), "")
-	rep.Params.Add("presence_interval", c.PresenceInterval.String(), "")
-	rep.Params.Add("duration", c.Duration.String(), "")
+// addProvisioning reports how accounts and rosters were set up: "api"
+// with --api, "in-band" otherwise.
+func addProvisioning(c *Config, rep *Report) {
 	provisioning := "in-band"
 	if c.API != "" {
 		provisioning = "api"
 	}
 	rep.Params.Add("provisioning", provisioning, "")
+}
+
+func (presenceScenario) Summarize(c *Config, r *Result, s Samples, rep *Report) {
+	rep.Params.Add("users", int64(c.Users), "")
+	rep.Params.Add("contacts", int64(c.Contacts), "")
+	rep.Params.Add("presence_interval", c.PresenceInterval.String(), "")
+	rep.Params.Add("duration", c.Duration.String(), "")
+	addProvisioning(c, rep)
 	commonParams(c, rep)
 	exp, recv := r.Counts["expected"], r.Counts["received"]
 	lost := exp - recv
