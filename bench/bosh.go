@@ -201,11 +201,7 @@ func (cl *BOSHClient) BOSHLogin(ctx context.Context, user, pass, resource string
 		if !e.Is("features", nsStreams) {
 			return false, nil
 		}
-		for m := range e.Child("mechanisms", nsSASL).Children() {
-			if m.Is("mechanism", nsSASL) {
-				mechs |= mechBit(Mech(m.Text()))
-			}
-		}
+		mechs = parseFeatures(e).mechs
 		return true, nil
 	}
 	create := " to='" + cl.Domain + "' xml:lang='en' ver='1.6' wait='" + strconv.Itoa(int(boshWait/time.Second)) +

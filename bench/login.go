@@ -84,26 +84,32 @@ func (c *Conn) openStream() error {
 	if !e.Is("features", nsStreams) {
 		return fmt.Errorf("%w: <%s/> instead of stream features", ErrUnexpected, e.Name())
 	}
-	c.feat = features{}
+	c.feat = parseFeatures(e)
+	return nil
+}
+
+// parseFeatures reads what a <stream:features/> offers.
+func parseFeatures(e codec.Element) features {
+	var f features
 	for ch := range e.Children() {
 		switch {
 		case ch.Is("starttls", nsTLS):
-			c.feat.startTLS = true
+			f.startTLS = true
 		case ch.Is("mechanisms", nsSASL):
 			for m := range ch.Children() {
 				if m.Is("mechanism", nsSASL) {
-					c.feat.mechs |= mechBit(Mech(m.Text()))
+					f.mechs |= mechBit(Mech(m.Text()))
 				}
 			}
 		case ch.Is("bind", nsBind):
-			c.feat.bind = true
+			f.bind = true
 		case ch.Is("session", nsSession):
-			c.feat.session = ch.Child("optional", nsSession).IsZero()
+			f.session = ch.Child("optional", nsSession).IsZero()
 		case ch.Is("register", nsRegFeat):
-			c.feat.register = true
+			f.register = true
 		}
 	}
-	return nil
+	return f
 }
 
 // restart begins a new stream on the same connection (after STARTTLS and
