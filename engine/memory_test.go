@@ -181,7 +181,7 @@ func idleSessionMemory(t *testing.T, roster int) {
 	if err != nil || strings.TrimSpace(line) != "ready" {
 		t.Fatalf("client: %q %v", line, err)
 	}
-	if got := ts.srv.Stats.Bound.Load(); got != memClients {
+	if got := ts.srv.Stats.BoundSessions(); got != memClients {
 		t.Fatalf("%d sessions bound, want %d", got, memClients)
 	}
 	after := liveHeap()

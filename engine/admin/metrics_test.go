@@ -227,7 +227,6 @@ func TestMetricsMove(t *testing.T) {
 	src.c2sTLS.PausedOverflow.Add(4)
 	src.c2sTLS.Timeouts.Add(6)
 	src.c2sTLS.Panics.Add(7)
-	src.sessions.Bound.Add(2)
 	src.sessions.Sessions[session.TransportBOSH][session.StateBound].Add(2)
 	src.sessions.Sessions[session.TransportDirectTLS][session.StateConnected].Add(4)
 	src.compConns.Open.Add(3)

@@ -46,7 +46,6 @@ func (s *Session) bind(r reply, child codec.Element) {
 		}
 	}
 	s.bound = true
-	s.srv.Stats.Bound.Add(1)
 	s.countState(StateBound)
 	s.loadBlockList()
 	s.phase = phEstablished

@@ -362,7 +362,6 @@ func (s *Session) HandleClosed() {
 	if s.bound {
 		s.bound = false
 		s.srv.cfg.Router.Unbind(s)
-		s.srv.Stats.Bound.Add(-1)
 		s.setAvailable(false, 0)
 	}
 }

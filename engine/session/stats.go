@@ -20,7 +20,6 @@ type Stats struct {
 	loopStanzas []*StanzaCounters
 
 	Streams       atomic.Int64 // streams opened
-	Bound         atomic.Int64 // sessions currently bound (all transports)
 	AuthOK        atomic.Int64 // authentications that succeeded
 	AuthFailed    atomic.Int64 // <failure/> sent; AuthFailures breaks it down
 	Registrations atomic.Int64
@@ -94,6 +93,16 @@ func (st *Stats) Stanzas(d Direction, k StanzaKind) int64 {
 		n += c.n[d][k].Load()
 	}
 	st.stanzaMu.Unlock()
+	return n
+}
+
+// BoundSessions is the number of sessions bound now, over all transports
+// (the StateBound column of Sessions).
+func (st *Stats) BoundSessions() int64 {
+	var n int64
+	for t := range NumTransportKinds {
+		n += st.Sessions[t][StateBound].Load()
+	}
 	return n
 }
 

@@ -126,7 +126,7 @@ func TestSessionsByTransportAndState(t *testing.T) {
 	bs.StreamError("system-shutdown", "")
 	bs.HandleClosed()
 	check(TransportBOSH, 0, 0, 0)
-	if n := st.Bound.Load(); n != 0 {
+	if n := st.BoundSessions(); n != 0 {
 		t.Errorf("Bound = %d", n)
 	}
 }
