@@ -91,12 +91,11 @@ type loopRegistry struct {
 	loops []*loopStats
 }
 
-// add registers a new loop's counters and returns its index.
-func (r *loopRegistry) add(s *loopStats) int {
+// add registers a new loop's counters.
+func (r *loopRegistry) add(s *loopStats) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.loops = append(r.loops, s)
-	return len(r.loops) - 1
+	r.mu.Unlock()
 }
 
 func (r *loopRegistry) snapshot() []*loopStats {
