@@ -20,31 +20,48 @@ import (
 // is one stanza per callback, the worst case for per-callback costs.
 // Client and server share the process: ns/op and cpu-ns/op (the process's
 // CPU time, which other load on the machine disturbs less than wall time)
-// include the clients' work.
+// include the clients' work. to=bare addresses the recipient's bare JID
+// (its one available resource gets it: block lists and priorities are
+// looked at per message).
 func BenchmarkRouteMessages(b *testing.B) {
-	for _, bc := range []struct{ batch, window int }{{32, 1024}, {1, 1}} {
-		b.Run(fmt.Sprintf("batch=%d/window=%d", bc.batch, bc.window), func(b *testing.B) {
-			benchRoute(b, bc.batch, bc.window)
+	for _, bc := range []struct {
+		batch, window int
+		bare          bool
+	}{{32, 1024, false}, {1, 1, false}, {32, 1024, true}} {
+		name := fmt.Sprintf("batch=%d/window=%d", bc.batch, bc.window)
+		if bc.bare {
+			name += "/to=bare"
+		}
+		b.Run(name, func(b *testing.B) {
+			benchRoute(b, bc.batch, bc.window, bc.bare)
 		})
 	}
 }
 
-func benchRoute(b *testing.B, batch, window int) {
+func benchRoute(b *testing.B, batch, window int, bare bool) {
 	const pairs = 4
 	ts := startServer(b, nil, nil)
 	senders := make([]net.Conn, pairs)
 	recipients := make([]net.Conn, pairs)
 	msgs := make([][]byte, pairs)
-	login := func(user string) net.Conn {
+	login := func(user string, available bool) net.Conn {
 		rc := dial(b, ts.l.Addr())
 		rc.login(user, "pw", "r")
+		if available { // and wait (a ping's answer) until the server has taken it
+			rc.send("<presence/><iq type='get' id='sync'><ping xmlns='urn:xmpp:ping'/></iq>")
+			rc.waitFor("sync")
+		}
 		rc.conn.SetReadDeadline(time.Time{})
 		return rc.conn
 	}
+	to := "r%d@localhost/r"
+	if bare {
+		to = "r%d@localhost"
+	}
 	for i := range pairs {
-		senders[i] = login(fmt.Sprintf("s%d", i))
-		recipients[i] = login(fmt.Sprintf("r%d", i))
-		msgs[i] = []byte(fmt.Sprintf("<message to='r%d@localhost/r' type='chat'><body>a message of a typical length, some forty or fifty characters</body></message>", i))
+		senders[i] = login(fmt.Sprintf("s%d", i), false)
+		recipients[i] = login(fmt.Sprintf("r%d", i), bare)
+		msgs[i] = []byte(fmt.Sprintf("<message to='"+to+"' type='chat'><body>a message of a typical length, some forty or fifty characters</body></message>", i))
 	}
 	end := []byte("</message>")
 	b.ReportAllocs()
